@@ -1,0 +1,86 @@
+import { InvalidInputError } from './errors.js';
+
+/**
+ * Kubernetes-style label selector requirements: `app=web`, `tier!=db`, `env in (a,b)`, `env notin (a)`,
+ * `gpu` (key exists), `!gpu` (key absent). Parsed once at the edge; the store turns them into SQL.
+ */
+export type LabelRequirement =
+  | { op: 'eq' | 'neq'; key: string; value: string }
+  | { op: 'in' | 'notin'; key: string; values: string[] }
+  | { op: 'exists' | 'absent'; key: string };
+
+const KEY = '([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?';
+const VALUE = '([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?';
+const EQ = new RegExp(`^(${KEY})\\s*(==|=|!=)\\s*(${VALUE})$`);
+const SET = new RegExp(`^(${KEY})\\s+(in|notin)\\s+\\(([^()]*)\\)$`);
+const EXISTS = new RegExp(`^(!?)\\s*(${KEY})$`);
+const VALUE_ONLY = new RegExp(`^${VALUE}$`);
+
+function bad(selector: string, part: string): never {
+  throw new InvalidInputError(
+    `label selector ${JSON.stringify(selector)} is not valid at ${JSON.stringify(part)}: ` +
+      'use comma-separated terms such as "app=web", "tier!=db", "env in (prod,staging)", "gpu" or "!gpu"',
+    { field: 'selector' },
+  );
+}
+
+/** Splits on commas that are not inside parentheses. */
+function splitTerms(selector: string): string[] {
+  const terms: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const ch of selector) {
+    if (ch === '(') depth++;
+    if (ch === ')') depth--;
+    if (ch === ',' && depth === 0) {
+      terms.push(current);
+      current = '';
+    } else current += ch;
+  }
+  terms.push(current);
+  return terms.map((t) => t.trim());
+}
+
+export function parseLabelSelector(selector: string): LabelRequirement[] {
+  if (selector.trim() === '') return [];
+  if (selector.length > 4096) bad(selector.slice(0, 40) + '…', 'length (max 4096 characters)');
+  return splitTerms(selector).map((term): LabelRequirement => {
+    if (term === '') bad(selector, term);
+    let m = EQ.exec(term);
+    if (m) {
+      const op = m[4] === '!=' ? 'neq' : 'eq';
+      return { op, key: m[1]!, value: m[5] ?? '' };
+    }
+    m = SET.exec(term);
+    if (m) {
+      const values = m[5]!.split(',').map((v) => v.trim());
+      if (values.some((v) => v === '' || !VALUE_ONLY.test(v))) bad(selector, term);
+      return { op: m[4] === 'in' ? 'in' : 'notin', key: m[1]!, values };
+    }
+    m = EXISTS.exec(term);
+    if (m) return { op: m[1] ? 'absent' : 'exists', key: m[2]! };
+    return bad(selector, term);
+  });
+}
+
+/** In-memory evaluation, used by watch filters and by drivers that cannot filter server-side. */
+export function matchesSelector(labels: Record<string, string>, reqs: LabelRequirement[]): boolean {
+  return reqs.every((r) => {
+    const has = Object.prototype.hasOwnProperty.call(labels, r.key);
+    const v = labels[r.key];
+    switch (r.op) {
+      case 'eq':
+        return has && v === r.value;
+      case 'neq':
+        return !has || v !== r.value;
+      case 'in':
+        return has && r.values.includes(v!);
+      case 'notin':
+        return !has || !r.values.includes(v!);
+      case 'exists':
+        return has;
+      case 'absent':
+        return !has;
+    }
+  });
+}
