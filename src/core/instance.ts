@@ -78,6 +78,8 @@ export const InstanceSpec = z
     driftPolicy: DriftPolicy,
     /** False for instances found by discovery and not adopted: Tessera observes them but never acts. */
     managed: z.boolean(),
+    /** Bumped by each reboot request; the controller reboots until status.observedReboots catches up. */
+    reboots: z.number().int(),
   })
   .meta({ id: 'InstanceSpec' });
 export type InstanceSpec = z.infer<typeof InstanceSpec>;
@@ -99,6 +101,7 @@ export const InstanceStatus = z
     conditions: z.array(Condition),
     scheduling: Scheduling.nullable(),
     discovered: z.boolean(),
+    observedReboots: z.number().int(),
   })
   .meta({ id: 'InstanceStatus' });
 export type InstanceStatus = z.infer<typeof InstanceStatus>;
@@ -129,6 +132,7 @@ export function initialInstanceStatus(): InstanceStatus {
     conditions: [],
     scheduling: null,
     discovered: false,
+    observedReboots: 0,
   };
 }
 
@@ -138,7 +142,7 @@ export function isSettled(i: Instance): boolean {
   if (p === 'Deleted' || p === 'Failed') return true;
   if (!i.spec.managed) return true;
   const powerOk = (p === 'Running' && i.spec.powerState === 'on') || (p === 'Stopped' && i.spec.powerState === 'off');
-  return powerOk && i.status.observedGeneration === i.generation && i.deletedAt === null;
+  return powerOk && i.status.observedGeneration === i.generation && i.status.observedReboots >= i.spec.reboots && i.deletedAt === null;
 }
 
 export { LabelKey };

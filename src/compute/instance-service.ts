@@ -1,0 +1,153 @@
+import { InvalidInputError, NotFoundError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import {
+  INSTANCE_KIND,
+  initialInstanceStatus,
+  type Instance,
+  type InstanceAction,
+  type InstanceCreate,
+  type InstanceSpec,
+  type InstanceStatus,
+} from '../core/instance.js';
+import type { LabelRequirement } from '../core/selector.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { Page, Store } from '../store/store.js';
+import type { OfferCatalog } from './offer-catalog.js';
+import { resolvePlacement } from './resolve-placement.js';
+
+export interface InstanceListQuery {
+  project?: string | string[];
+  provider?: string;
+  region?: string;
+  phase?: string;
+  name?: string;
+  managed?: boolean;
+  selector?: LabelRequirement[];
+  limit?: number;
+  cursor?: string | null;
+}
+
+/**
+ * KRANE's instance service: the only way the API (and later the deploy plane) changes instances. It writes
+ * desired state and schedules the controller; nothing slow happens here.
+ */
+export class InstanceService {
+  constructor(
+    private readonly store: Store,
+    private readonly providers: ProviderRegistry,
+    private readonly catalog: OfferCatalog,
+  ) {}
+
+  /** Validates and places the request, stores it as Pending and hands it to the controller. */
+  async create(req: InstanceCreate): Promise<Instance> {
+    const placement = resolvePlacement(req, await this.catalog.all(), this.providers.names());
+    const spec: InstanceSpec = {
+      provider: placement.provider,
+      region: placement.region,
+      zone: placement.zone,
+      flavor: placement.flavor,
+      requirements: req.requirements ?? null,
+      image: req.image,
+      market: req.market,
+      userData: req.userData ?? null,
+      powerState: req.powerState,
+      driftPolicy: req.driftPolicy,
+      managed: true,
+      reboots: 0,
+    };
+    const images = await this.imagesOf(placement.provider);
+    if (images !== null && !images.includes(spec.image)) {
+      throw new InvalidInputError(`image "${spec.image}" is not available on ${placement.provider}: use one of ${images.join(', ')}`, {
+        field: 'image',
+      });
+    }
+    const status: InstanceStatus = { ...initialInstanceStatus(), scheduling: placement.scheduling };
+    return this.store.create<InstanceSpec, InstanceStatus>(
+      { id: newId('i'), kind: INSTANCE_KIND, project: req.project, name: req.name, labels: req.labels, spec, status },
+      { type: 'Created', reason: 'Requested', message: `placed on ${spec.provider}/${spec.region}/${spec.flavor}: ${placement.scheduling.reason}` },
+      { reconcileAt: Date.now() },
+    );
+  }
+
+  private async imagesOf(provider: string): Promise<string[] | null> {
+    try {
+      return (await this.providers.get(provider)!.images()).map((i) => i.name);
+    } catch {
+      // The provider cannot list images right now; the controller's create will report a bad one.
+      return null;
+    }
+  }
+
+  async get(id: string, projects?: string[]): Promise<Instance> {
+    const r = await this.store.get<InstanceSpec, InstanceStatus>(INSTANCE_KIND, id);
+    if (!r || (projects && !projects.includes(r.project))) {
+      throw new NotFoundError(`instance ${id} does not exist: list instances with GET /v1/instances (tessera instance list)`);
+    }
+    return r;
+  }
+
+  async list(q: InstanceListQuery): Promise<Page<Instance>> {
+    const page = await this.store.list<InstanceSpec, InstanceStatus>(INSTANCE_KIND, q);
+    if (q.managed === undefined) return page;
+    // `managed` is rare enough as a filter that it is applied after the indexed query.
+    return { ...page, items: page.items.filter((i) => i.spec.managed === q.managed) };
+  }
+
+  /** Marks the instance for deletion; the controller removes it at the provider, then it becomes Deleted. */
+  async delete(id: string, expectedVersion?: number): Promise<Instance> {
+    return this.store.update<InstanceSpec, InstanceStatus>(
+      INSTANCE_KIND,
+      id,
+      (r) => {
+        if (r.deletedAt !== null) return null;
+        return { ...r, deletedAt: this.store.nowIso(), status: { ...r.status, phase: r.status.phase === 'Deleted' ? 'Deleted' : 'Deleting' } };
+      },
+      { expectedVersion, reconcileAt: Date.now(), event: () => ({ type: 'DeleteRequested', reason: 'Requested', message: 'delete requested' }) },
+    );
+  }
+
+  /** start / stop change the desired power state; reboot asks for one more reboot. */
+  async act(id: string, action: InstanceAction): Promise<Instance> {
+    const current = await this.get(id);
+    if (current.deletedAt !== null) {
+      throw new InvalidInputError(`instance ${id} is being deleted: it can no longer be started, stopped or rebooted`);
+    }
+    if (!current.spec.managed) {
+      throw new InvalidInputError(`instance ${id} was discovered and is not managed by Tessera: adopt it first (tessera instance adopt ${id})`);
+    }
+    if (action === 'reboot' && current.spec.powerState === 'off') {
+      throw new InvalidInputError(`instance ${id} is stopped: start it instead of rebooting it`);
+    }
+    return this.store.update<InstanceSpec, InstanceStatus>(
+      INSTANCE_KIND,
+      id,
+      (r) => {
+        const spec = { ...r.spec };
+        if (action === 'start') spec.powerState = 'on';
+        else if (action === 'stop') spec.powerState = 'off';
+        else spec.reboots += 1;
+        return { ...r, spec };
+      },
+      { reconcileAt: Date.now(), event: () => ({ type: 'ActionRequested', reason: action, message: `${action} requested` }) },
+    );
+  }
+
+  /** Brings a discovered instance under management: from now on Tessera acts on it like on its own. */
+  async adopt(id: string, project?: string): Promise<Instance> {
+    return this.store.update<InstanceSpec, InstanceStatus>(
+      INSTANCE_KIND,
+      id,
+      (r) => {
+        if (r.spec.managed) throw new InvalidInputError(`instance ${id} is already managed by Tessera: nothing to adopt`);
+        if (r.status.phase === 'Deleted') throw new InvalidInputError(`instance ${id} no longer exists at ${r.spec.provider}: it cannot be adopted`);
+        return {
+          ...r,
+          project: project ?? r.project,
+          spec: { ...r.spec, managed: true, powerState: r.status.phase === 'Stopped' ? 'off' : 'on' },
+          status: { ...r.status, discovered: false },
+        };
+      },
+      { reconcileAt: Date.now(), event: () => ({ type: 'Adopted', reason: 'Requested', message: 'brought under management' }) },
+    );
+  }
+}

@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface DatabaseOptions {
+  /** `postgres://…` to scale out; otherwise SQLite in `sqliteFile`. */
+  databaseUrl?: string | null;
+  sqliteFile?: string;
+  /** PostgreSQL schema to live in (created if missing); tests give each run its own. */
+  schema?: string;
+  poolSize?: number;
+}
+
+export interface Connection {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** The raw better-sqlite3 handle when on SQLite (bulk paths and benchmarks use it). */
+  sqlite: BetterSqlite3.Database | null;
+  close(): Promise<void>;
+}
+
+const INT8_OID = 20;
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Connection> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.schema, opts.poolSize ?? 10);
+  if (!opts.sqliteFile) throw new Error('openDatabase needs either databaseUrl or sqliteFile');
+  return openSqlite(opts.sqliteFile);
+}
+
+function openSqlite(file: string): Connection {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new BetterSqlite3(file);
+  // WAL lets readers run beside the single writer; NORMAL sync is durable across a process crash (not power loss).
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+}
+
+async function openPostgres(url: string, schema: string | undefined, poolSize: number): Promise<Connection> {
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`PostgreSQL schema name ${JSON.stringify(schema)} must be lowercase letters, digits and "_"`);
+  }
+  if (schema) {
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    } finally {
+      await admin.end();
+    }
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // Every pooled connection starts in the schema, so no query can run before it is set.
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    // int8 (bigserial seq, epoch-ms times) as numbers: every value we keep fits in 2^53.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Fail fast with the server's own message if the URL is wrong.
+  await sql`select 1`.execute(db);
+  return { db, dialect: 'postgres', sqlite: null, close: () => db.destroy() };
+}
