@@ -1,4 +1,4 @@
-import { InvalidInputError, NotFoundError } from '../core/errors.js';
+import { InvalidInputError, NotFoundError, UnavailableError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import {
   INSTANCE_KIND,
@@ -40,7 +40,15 @@ export class InstanceService {
 
   /** Validates and places the request, stores it as Pending and hands it to the controller. */
   async create(req: InstanceCreate): Promise<Instance> {
-    const placement = resolvePlacement(req, await this.catalog.all(), this.providers.names());
+    const offers = await this.catalog.all();
+    const pinned = req.provider !== undefined ? this.providers.get(req.provider) : undefined;
+    if (pinned && !offers.some((o) => o.provider === pinned.name)) {
+      const { lastError } = pinned.status();
+      throw new UnavailableError(
+        `provider ${pinned.name} has no offers right now${lastError ? ` (it is not answering: ${lastError})` : ''}: retry later or choose another provider`,
+      );
+    }
+    const placement = resolvePlacement(req, offers, this.providers.names());
     const spec: InstanceSpec = {
       provider: placement.provider,
       region: placement.region,

@@ -1,14 +1,17 @@
 import { z } from 'zod';
 
 /** Labels: Kubernetes-style keys and values, so selectors like `app=web,tier!=db` read the same everywhere. */
+export const LABEL_KEY_PATTERN = /^([a-z0-9.-]{1,253}\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/;
+export const LABEL_VALUE_PATTERN = /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/;
+
 export const LabelKey = z
   .string()
-  .regex(/^([a-z0-9.-]{1,253}\/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/, {
+  .regex(LABEL_KEY_PATTERN, {
     message: 'label keys are 1-63 letters, digits, ".", "_" or "-" (optionally "prefix/"), starting and ending alphanumeric',
   });
 export const LabelValue = z
   .string()
-  .regex(/^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$/, {
+  .regex(LABEL_VALUE_PATTERN, {
     message: 'label values are at most 63 letters, digits, ".", "_" or "-", starting and ending alphanumeric',
   });
 export const Labels = z.record(LabelKey, LabelValue).meta({ id: 'Labels' });

@@ -96,6 +96,24 @@ export class ProviderError extends Error {
   }
 }
 
+/**
+ * Provider codes that mean "slow down", not "unhealthy": a throttled cloud is up, so throttling backs off
+ * but does not open the circuit breaker. One list for every driver's vocabulary.
+ */
+const THROTTLE_CODES = new Set([
+  'RequestLimitExceeded', // EC2
+  'Throttling', // AWS query APIs
+  'ThrottlingException',
+  'TooManyRequests', // Azure ARM 429
+  'rateLimitExceeded', // GCE
+  'userRateLimitExceeded',
+  'LocalRateLimit', // our own per-provider limiter's queue
+]);
+
+export function isThrottle(e: unknown): boolean {
+  return e instanceof ProviderError && e.errorClass === 'Retryable' && THROTTLE_CODES.has(e.providerCode ?? '');
+}
+
 export function isProviderError(e: unknown, cls?: ErrorClass): e is ProviderError {
   return e instanceof ProviderError && (cls === undefined || e.errorClass === cls);
 }

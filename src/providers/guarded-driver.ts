@@ -3,6 +3,7 @@ import { CircuitBreaker, CircuitOpenError } from '../runtime/circuit-breaker.js'
 import { RateLimiter } from '../runtime/rate-limiter.js';
 import type { Metrics } from '../runtime/metrics.js';
 import {
+  isThrottle,
   ProviderError,
   type CreateRequest,
   type Driver,
@@ -48,7 +49,7 @@ export class GuardedDriver implements Driver {
     private readonly opts: GuardOptions,
   ) {
     this.limiter = new RateLimiter(opts.rateLimit);
-    this.breaker = new CircuitBreaker(opts.breaker);
+    this.breaker = new CircuitBreaker({ ...opts.breaker, provider: inner.name });
   }
 
   get name(): string {
@@ -163,8 +164,11 @@ export class GuardedDriver implements Driver {
   }
 }
 
-/** Only signs of an unhealthy provider open the breaker; a user's bad request or a full region does not. */
+/**
+ * Only signs of an unhealthy provider open the breaker: a user's bad request, a full region or throttling
+ * (the provider is up, we are too fast) do not.
+ */
 function isProviderHealthFailure(e: unknown): boolean {
-  if (e instanceof ProviderError) return e.errorClass === 'Retryable';
+  if (e instanceof ProviderError) return e.errorClass === 'Retryable' && !isThrottle(e);
   return true;
 }

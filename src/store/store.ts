@@ -57,7 +57,16 @@ export interface ClaimedWork {
   gen: number;
 }
 
+export type IdempotencyClaim =
+  | { state: 'new' }
+  | { state: 'in-progress' }
+  | { state: 'mismatch' }
+  | { state: 'replay'; statusCode: number; body: string };
+
 type Tx = Kysely<Database> | Transaction<Database>;
+
+/** A request runs for well under this; an older in-progress reservation was left by a process that died. */
+const STALE_RESERVATION_MS = 10_000;
 
 /** Arbitrary constant: the advisory lock that orders event inserts on PostgreSQL. */
 const EVENT_ORDER_LOCK = 0x7e55e4a;
@@ -493,18 +502,44 @@ export class Store {
 
   // ---------------------------------------------------------------- idempotency keys
 
-  async getIdempotent(scope: string, key: string): Promise<{ requestHash: string; statusCode: number; body: string } | null> {
+  /**
+   * Reserves an Idempotency-Key before the request runs (status 0 = in progress), so two copies of one request
+   * racing on two processes cannot both act. Returns what the caller should do.
+   */
+  async claimIdempotent(scope: string, key: string, requestHash: string): Promise<IdempotencyClaim> {
+    const inserted = await this.db
+      .insertInto('idempotency_keys')
+      .values({ scope, key, request_hash: requestHash, status_code: 0, body: '', created_at: this.nowIso() })
+      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return { state: 'new' };
     const row = await this.db.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
-    return row ? { requestHash: row.request_hash, statusCode: Number(row.status_code), body: row.body } : null;
+    if (!row) return this.claimIdempotent(scope, key, requestHash); // abandoned meanwhile
+    if (row.request_hash !== requestHash) return { state: 'mismatch' };
+    if (Number(row.status_code) === 0) {
+      // A reservation this old belongs to a process that died mid-request: the retry takes it over. Whatever
+      // that request managed to write is still guarded by the resource's unique name.
+      if (Date.parse(row.created_at) > this.now().getTime() - STALE_RESERVATION_MS) return { state: 'in-progress' };
+      const taken = await this.db
+        .updateTable('idempotency_keys')
+        .set({ created_at: this.nowIso() })
+        .where('scope', '=', scope)
+        .where('key', '=', key)
+        .where('created_at', '=', row.created_at)
+        .where('status_code', '=', 0)
+        .executeTakeFirst();
+      return Number(taken.numUpdatedRows) === 1 ? { state: 'new' } : { state: 'in-progress' };
+    }
+    return { state: 'replay', statusCode: Number(row.status_code), body: row.body };
   }
 
-  /** Records the first answer to a key; a concurrent duplicate loses quietly and the caller re-reads. */
-  async saveIdempotent(scope: string, key: string, requestHash: string, statusCode: number, body: string): Promise<void> {
-    await this.db
-      .insertInto('idempotency_keys')
-      .values({ scope, key, request_hash: requestHash, status_code: statusCode, body, created_at: this.nowIso() })
-      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
-      .execute();
+  async completeIdempotent(scope: string, key: string, statusCode: number, body: string): Promise<void> {
+    await this.db.updateTable('idempotency_keys').set({ status_code: statusCode, body }).where('scope', '=', scope).where('key', '=', key).execute();
+  }
+
+  /** Forgets a reservation whose request failed on our side, so the client's retry runs afresh. */
+  async abandonIdempotent(scope: string, key: string): Promise<void> {
+    await this.db.deleteFrom('idempotency_keys').where('scope', '=', scope).where('key', '=', key).where('status_code', '=', 0).execute();
   }
 
   async pruneIdempotent(olderThan: Date): Promise<void> {

@@ -197,9 +197,15 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(await store.count('Instance', { provider: 'bulk-p' })).toBe(1200);
   });
 
-  it('idempotency records keep the first answer', async () => {
-    await store.saveIdempotent('POST /v1/instances', 'k1', 'h1', 202, '{"a":1}');
-    await store.saveIdempotent('POST /v1/instances', 'k1', 'h2', 500, '{"b":2}');
-    expect(await store.getIdempotent('POST /v1/instances', 'k1')).toEqual({ requestHash: 'h1', statusCode: 202, body: '{"a":1}' });
+  it('idempotency keys: reserve, complete, replay; a different request under the same key is refused', async () => {
+    const scope = 'POST /v1/instances';
+    expect(await store.claimIdempotent(scope, 'k1', 'h1')).toEqual({ state: 'new' });
+    expect(await store.claimIdempotent(scope, 'k1', 'h1')).toEqual({ state: 'in-progress' });
+    await store.completeIdempotent(scope, 'k1', 202, '{"a":1}');
+    expect(await store.claimIdempotent(scope, 'k1', 'h1')).toEqual({ state: 'replay', statusCode: 202, body: '{"a":1}' });
+    expect(await store.claimIdempotent(scope, 'k1', 'h2')).toEqual({ state: 'mismatch' });
+    expect(await store.claimIdempotent(scope, 'k2', 'h1')).toEqual({ state: 'new' });
+    await store.abandonIdempotent(scope, 'k2');
+    expect(await store.claimIdempotent(scope, 'k2', 'h1')).toEqual({ state: 'new' });
   });
 });

@@ -1,0 +1,69 @@
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
+import type { ControlPlane } from './control-plane.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { registerIdempotency } from './idempotency.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { eventRoutes } from './routes/events.js';
+import { instanceRoutes } from './routes/instances.js';
+import { projectRoutes } from './routes/projects.js';
+import { providerRoutes } from './routes/providers.js';
+import { systemRoutes } from './routes/system.js';
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Builds the HTTP API over a control plane: validation and OpenAPI from the same zod schemas. */
+export async function buildApp(cp: ControlPlane): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: cp.logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    disableRequestLogging: true,
+    // Query strings like ?selector=a=b must reach the validator as given, not re-parsed into objects.
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  // Responses are typed by the same schemas at compile time; at run time they are plain JSON (fast path).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook('onSend', async (req, reply, payload) => {
+    void reply.header('x-request-id', req.id);
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    cp.metrics.httpRequests.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Tessera API',
+        version: '1',
+        description: 'One control plane for a heterogeneous cloud. Every POST accepts an Idempotency-Key header.',
+      },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  registerIdempotency(app, cp.store);
+
+  const typed = app.withTypeProvider<ZodTypeProvider>();
+  await typed.register(systemRoutes(cp));
+  await typed.register(instanceRoutes(cp));
+  await typed.register(catalogRoutes(cp));
+  await typed.register(providerRoutes(cp));
+  await typed.register(projectRoutes(cp));
+  await typed.register(eventRoutes(cp));
+  await app.ready();
+  return app;
+}

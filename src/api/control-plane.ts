@@ -1,0 +1,128 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { Discovery } from '../compute/discovery.js';
+import { InstanceController } from '../compute/instance-controller.js';
+import { InstanceService } from '../compute/instance-service.js';
+import { OfferCatalog } from '../compute/offer-catalog.js';
+import { ProjectService } from '../identity/projects.js';
+import { ProviderRegistry, type ProviderConfig } from '../providers/registry.js';
+import { ControllerRunner } from '../runtime/controller-runner.js';
+import { createMetrics, type Metrics } from '../runtime/metrics.js';
+import { decryptSecret, loadSecretKey } from '../runtime/secrets.js';
+import { Store } from '../store/store.js';
+
+export interface ControlPlaneOptions {
+  dataDir: string;
+  databaseUrl?: string | null;
+  /** PostgreSQL schema (tests give each run its own). */
+  databaseSchema?: string;
+  providers: ProviderConfig[];
+  logger: Logger;
+  controller?: { concurrency?: number; leaseSeconds?: number; pollMs?: number };
+  discovery?: { intervalSeconds: number; pageSize: number } | null;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The composition root: one store, the configured providers, the services, and the controllers that run in
+ * this process. Several processes may run against one PostgreSQL; they share work through the store's leases.
+ */
+export class ControlPlane {
+  private discoveryTimer: NodeJS.Timeout | null = null;
+  private discoveryRun: Promise<unknown> | null = null;
+  private readonly holder: string;
+
+  private constructor(
+    readonly store: Store,
+    readonly providers: ProviderRegistry,
+    readonly catalog: OfferCatalog,
+    readonly instances: InstanceService,
+    readonly projects: ProjectService,
+    readonly discovery: Discovery,
+    readonly runner: ControllerRunner,
+    readonly metrics: Metrics,
+    readonly logger: Logger,
+    private readonly opts: ControlPlaneOptions,
+  ) {
+    this.holder = runner.holder;
+  }
+
+  static async open(opts: ControlPlaneOptions): Promise<ControlPlane> {
+    mkdirSync(opts.dataDir, { recursive: true });
+    const store = await Store.open({
+      databaseUrl: opts.databaseUrl ?? null,
+      schema: opts.databaseSchema,
+      sqliteFile: join(opts.dataDir, 'tessera.db'),
+    });
+    try {
+      const metrics = createMetrics();
+      const key = loadSecretKey({ dataDir: opts.dataDir, env: opts.env ?? process.env });
+      const providers = await ProviderRegistry.build(
+        opts.providers,
+        async (p) => {
+          const sealed = await store.getCredentials(p.name);
+          return { dataDir: opts.dataDir, credentials: sealed ? (decryptSecret(key, sealed) as Record<string, string>) : null };
+        },
+        metrics,
+      );
+      const catalog = new OfferCatalog(providers);
+      const projects = new ProjectService(store);
+      await projects.ensureDefault();
+      const instances = new InstanceService(store, providers, catalog);
+      const controller = new InstanceController(store, providers, { pollMs: opts.controller?.pollMs });
+      const runner = new ControllerRunner({
+        store,
+        reconciler: controller,
+        logger: opts.logger,
+        metrics,
+        concurrency: opts.controller?.concurrency,
+        leaseMs: (opts.controller?.leaseSeconds ?? 30) * 1000,
+      });
+      const discovery = new Discovery(store, providers, opts.logger, { pageSize: opts.discovery?.pageSize ?? 1000, project: 'default' });
+      return new ControlPlane(store, providers, catalog, instances, projects, discovery, runner, metrics, opts.logger, opts);
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+  }
+
+  /** Starts the controllers and the periodic inventory sync in this process. */
+  startBackground(): void {
+    this.runner.start();
+    const d = this.opts.discovery;
+    if (d && d.intervalSeconds > 0) {
+      const tick = () => {
+        if (this.discoveryRun) return;
+        this.discoveryRun = this.syncInventoryOnce().finally(() => (this.discoveryRun = null));
+      };
+      this.discoveryTimer = setInterval(tick, d.intervalSeconds * 1000);
+      this.discoveryTimer.unref();
+      setTimeout(tick, 1000).unref();
+    }
+  }
+
+  /** One inventory sync of every provider, each under a lease so only one process lists a provider at a time. */
+  async syncInventoryOnce(): Promise<void> {
+    const ttl = Math.max(60_000, (this.opts.discovery?.intervalSeconds ?? 60) * 2000);
+    for (const driver of this.providers.all()) {
+      const lease = `discovery/${driver.name}`;
+      if (!(await this.store.tryLease(lease, this.holder, ttl))) continue;
+      try {
+        const r = await this.discovery.sync(driver);
+        this.logger.info(r, 'inventory sync');
+      } catch (e) {
+        this.logger.warn({ provider: driver.name, err: { message: (e as Error).message } }, 'inventory sync failed; will retry');
+      }
+    }
+  }
+
+  /** Graceful: stop taking work, finish or hand back what is in flight, then close drivers and the store. */
+  async close(): Promise<void> {
+    if (this.discoveryTimer) clearInterval(this.discoveryTimer);
+    await this.runner.stop();
+    await this.discoveryRun?.catch(() => undefined);
+    await this.providers.close();
+    await this.store.close();
+  }
+}

@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProviderConfig } from '../providers/registry.js';
+
+/** The catalog of real public VM prices shipped with Tessera (see catalog/SOURCE.md). */
+export function bundledCatalogFile(): string {
+  // src/api or dist/api → the package root.
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const file = join(root, 'catalog', 'public-vms.csv');
+  if (!existsSync(file)) throw new Error(`the bundled price catalog is missing at ${file}: reinstall Tessera`);
+  return file;
+}
+
+/**
+ * What `tessera server` runs with no configuration: four SIMULATED providers, so a fresh clone can create,
+ * stop and delete instances at once. `onprem` has a private-cloud cost; the three `*-sim` clouds use real
+ * public list prices from the bundled catalog. Every view labels them as simulated.
+ */
+export function demoEstate(): ProviderConfig[] {
+  const catalog = bundledCatalogFile();
+  const cloud = (name: string, provider: string): ProviderConfig => ({
+    name,
+    type: 'sim',
+    rateLimit: { perSecond: 50, burst: 50 },
+    config: { flavors: { catalog: { file: catalog, provider } }, latencyMs: { min: 20, max: 120 }, provisionSeconds: 3, stopSeconds: 1 },
+  });
+  return [
+    {
+      name: 'onprem',
+      type: 'sim',
+      rateLimit: { perSecond: 50, burst: 50 },
+      config: {
+        kind: 'vm',
+        regions: [
+          { name: 'seoul-dc1', zones: ['rack-a', 'rack-b'], location: 'Seoul, KR', capacityVcpus: 512 },
+          { name: 'busan-dc2', zones: ['rack-a'], location: 'Busan, KR', capacityVcpus: 256 },
+        ],
+        // A private cost per flavor (hardware amortisation, power, space, people), lower than list prices.
+        flavors: [
+          { name: 'std.2x4', vcpus: 2, memoryGiB: 4, priceUsdPerHour: '0.028' },
+          { name: 'std.2x8', vcpus: 2, memoryGiB: 8, priceUsdPerHour: '0.041' },
+          { name: 'std.4x16', vcpus: 4, memoryGiB: 16, priceUsdPerHour: '0.082' },
+          { name: 'std.8x32', vcpus: 8, memoryGiB: 32, priceUsdPerHour: '0.164' },
+          { name: 'mem.4x32', vcpus: 4, memoryGiB: 32, priceUsdPerHour: '0.118' },
+        ],
+        latencyMs: { min: 5, max: 40 },
+        provisionSeconds: 2,
+        stopSeconds: 1,
+      },
+    },
+    cloud('aws-sim', 'aws'),
+    cloud('gcp-sim', 'gcp'),
+    cloud('azure-sim', 'azure'),
+  ];
+}

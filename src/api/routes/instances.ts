@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { InstanceAction, InstanceCreate, InstanceView, Phase } from '../../core/instance.js';
+import { parseLabelSelector } from '../../core/selector.js';
+import type { ControlPlane } from '../control-plane.js';
+import { COMMON_ERRORS, IdParams, Limit, pageOf } from '../schemas.js';
+
+const ListQuery = z
+  .object({
+    provider: z.string().max(63).optional(),
+    region: z.string().max(63).optional(),
+    phase: Phase.optional(),
+    project: z.string().max(63).optional(),
+    name: z.string().max(63).optional(),
+    managed: z.enum(['true', 'false']).optional(),
+    selector: z.string().max(4096).optional().describe('label selector, e.g. app=web,tier!=db'),
+    limit: Limit,
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+
+const DeleteQuery = z.object({ resourceVersion: z.coerce.number().int().min(1).optional() }).strict();
+
+export function instanceRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/v1/instances',
+      {
+        schema: {
+          summary: 'Create an instance (answered at once; the controller makes it real)',
+          tags: ['compute'],
+          body: InstanceCreate,
+          response: { 202: InstanceView, ...COMMON_ERRORS },
+        },
+      },
+      async (req, reply) => {
+        await cp.projects.mustExist(req.body.project);
+        const inst = await cp.instances.create(req.body);
+        return reply.code(202).send(inst);
+      },
+    );
+
+    app.get(
+      '/v1/instances',
+      {
+        schema: {
+          summary: 'List instances (cursor pagination; filters; label selector)',
+          tags: ['compute'],
+          querystring: ListQuery,
+          response: { 200: pageOf(InstanceView, 'InstancePage'), ...COMMON_ERRORS },
+        },
+      },
+      async (req) => {
+        const q = req.query;
+        return cp.instances.list({
+          provider: q.provider,
+          region: q.region,
+          phase: q.phase,
+          project: q.project,
+          name: q.name,
+          managed: q.managed === undefined ? undefined : q.managed === 'true',
+          selector: q.selector ? parseLabelSelector(q.selector) : undefined,
+          limit: q.limit,
+          cursor: q.cursor ?? null,
+        });
+      },
+    );
+
+    app.get(
+      '/v1/instances/:id',
+      { schema: { summary: 'Get an instance', tags: ['compute'], params: IdParams, response: { 200: InstanceView, ...COMMON_ERRORS } } },
+      async (req) => cp.instances.get(req.params.id),
+    );
+
+    app.delete(
+      '/v1/instances/:id',
+      {
+        schema: {
+          summary: 'Delete an instance (the controller removes it at the provider)',
+          tags: ['compute'],
+          params: IdParams,
+          querystring: DeleteQuery,
+          response: { 202: InstanceView, ...COMMON_ERRORS },
+        },
+      },
+      async (req, reply) => {
+        await cp.instances.get(req.params.id);
+        return reply.code(202).send(await cp.instances.delete(req.params.id, req.query.resourceVersion));
+      },
+    );
+
+    app.post(
+      '/v1/instances/:id/:action',
+      {
+        schema: {
+          summary: 'Power action: start, stop or reboot',
+          tags: ['compute'],
+          params: IdParams.extend({ action: InstanceAction }),
+          response: { 202: InstanceView, ...COMMON_ERRORS },
+        },
+      },
+      async (req, reply) => reply.code(202).send(await cp.instances.act(req.params.id, req.params.action)),
+    );
+
+    app.post(
+      '/v1/instances/:id/adopt',
+      {
+        schema: {
+          summary: 'Bring a discovered instance under management',
+          tags: ['compute'],
+          params: IdParams,
+          body: z.object({ project: z.string().max(63).optional() }).strict().optional(),
+          response: { 200: InstanceView, ...COMMON_ERRORS },
+        },
+      },
+      async (req) => {
+        if (req.body?.project) await cp.projects.mustExist(req.body.project);
+        return cp.instances.adopt(req.params.id, req.body?.project);
+      },
+    );
+  };
+}

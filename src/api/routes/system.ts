@@ -1,0 +1,42 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { ControlPlane } from '../control-plane.js';
+
+/** Liveness, Prometheus metrics and the OpenAPI document: open routes, no /v1 prefix. */
+export function systemRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get(
+      '/healthz',
+      {
+        schema: {
+          summary: 'Liveness and database reachability',
+          tags: ['system'],
+          response: { 200: z.object({ status: z.literal('ok'), database: z.string() }), 503: z.object({ status: z.literal('unavailable'), database: z.string() }) },
+        },
+      },
+      async (_req, reply) => {
+        try {
+          await sql`select 1`.execute(cp.store.db);
+          return { status: 'ok' as const, database: cp.store.dialect };
+        } catch {
+          return reply.code(503).send({ status: 'unavailable' as const, database: cp.store.dialect });
+        }
+      },
+    );
+
+    app.get('/metrics', { schema: { summary: 'Prometheus metrics (text format)', tags: ['system'], produces: ['text/plain'] } }, async (_req, reply) => {
+      await refreshGauges(cp);
+      return reply.type(cp.metrics.registry.contentType).send(await cp.metrics.registry.metrics());
+    });
+
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  };
+}
+
+async function refreshGauges(cp: ControlPlane): Promise<void> {
+  for (const d of cp.providers.all()) {
+    const state = d.breaker.snapshot().state;
+    cp.metrics.circuitState.set({ provider: d.name }, state === 'closed' ? 0 : state === 'half-open' ? 1 : 2);
+  }
+}

@@ -1,0 +1,78 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { loadConfig } from '../runtime/config.js';
+import { createLogger } from '../runtime/logger.js';
+import { buildApp } from './app.js';
+import { ControlPlane } from './control-plane.js';
+import { demoEstate } from './demo-estate.js';
+
+export interface StartOptions {
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  configPath?: string;
+  databaseUrl?: string;
+  /** PostgreSQL schema to use (tests and benchmarks give each run its own). */
+  databaseSchema?: string;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** Run controllers and inventory sync in this process (default true; an API-only process sets false). */
+  background?: boolean;
+}
+
+export interface RunningServer {
+  url: string;
+  app: FastifyInstance;
+  controlPlane: ControlPlane;
+  close(): Promise<void>;
+}
+
+/** Starts a Tessera server: configuration, store, providers, controllers and the HTTP API. */
+export async function startServer(opts: StartOptions = {}): Promise<RunningServer> {
+  const env = opts.env ?? process.env;
+  const config = loadConfig({
+    path: opts.configPath,
+    env,
+    overrides: { port: opts.port, host: opts.host, dataDir: opts.dataDir, databaseUrl: opts.databaseUrl },
+  });
+  const logger = opts.logger ?? createLogger({ level: config.logLevel });
+  const usingDemo = config.providers === null;
+  const cp = await ControlPlane.open({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl ?? null,
+    // A schema of its own in a shared PostgreSQL (isolated test runs; several Tesseras in one database).
+    databaseSchema: opts.databaseSchema ?? (env.TESSERA_DATABASE_SCHEMA || undefined),
+    providers: config.providers ?? demoEstate(),
+    logger,
+    controller: config.controller,
+    discovery: config.discovery,
+    env,
+  });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(cp);
+    await app.listen({ port: config.port, host: config.host });
+  } catch (e) {
+    await cp.close();
+    throw e;
+  }
+  if (opts.background ?? true) cp.startBackground();
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  logger.info(
+    { url, database: cp.store.dialect, providers: cp.providers.names(), demoEstate: usingDemo },
+    usingDemo ? 'Tessera is serving the demo estate (simulated providers: onprem, aws-sim, gcp-sim, azure-sim)' : 'Tessera is serving',
+  );
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    app,
+    controlPlane: cp,
+    close: () =>
+      (closing ??= (async () => {
+        await app.close();
+        await cp.close();
+      })()),
+  };
+}

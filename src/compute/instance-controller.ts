@@ -1,0 +1,302 @@
+import { setCondition, removeCondition } from '../core/resource.js';
+import { INSTANCE_KIND, type Instance, type InstanceSpec, type InstanceStatus, type Phase } from '../core/instance.js';
+import { ProviderError, type Driver, type InstanceRef, type ObservedInstance } from '../providers/driver.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import type { ReconcileResult, Reconciler } from '../runtime/controller-runner.js';
+import type { EventInput, Store } from '../store/store.js';
+
+export interface InstanceControllerOptions {
+  /** How soon to look again at a machine that is still booting, stopping or being deleted. */
+  pollMs?: number;
+  /** Capacity or quota errors are retried this many times (capacity may free up) before the instance fails. */
+  maxPlacementAttempts?: number;
+}
+
+/** The idempotency token of one create attempt: deterministic, so a crash can never lose it. */
+export function createToken(instanceId: string, attempt: number): string {
+  return `tsr-${instanceId}-${attempt}`;
+}
+
+const PHASE_OF_STATE: Record<ObservedInstance['state'], Phase | null> = {
+  pending: 'Provisioning',
+  running: 'Running',
+  stopping: null,
+  stopped: 'Stopped',
+  terminating: null,
+  terminated: null,
+};
+
+/**
+ * KRANE's instance controller. Observe before create: the token of the current attempt is written to the store
+ * before the provider is asked, and the provider is asked for that token before anything is created — so a
+ * crash between "create sent" and "create recorded" finds the first machine instead of making a second.
+ */
+export class InstanceController implements Reconciler {
+  readonly kind = INSTANCE_KIND;
+  private readonly pollMs: number;
+  private readonly maxPlacementAttempts: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly providers: ProviderRegistry,
+    opts: InstanceControllerOptions = {},
+  ) {
+    this.pollMs = opts.pollMs ?? 1_000;
+    this.maxPlacementAttempts = opts.maxPlacementAttempts ?? 4;
+  }
+
+  async reconcile(id: string, attempt: number): Promise<ReconcileResult | void> {
+    const inst = await this.store.get<InstanceSpec, InstanceStatus>(INSTANCE_KIND, id);
+    if (!inst || inst.status.phase === 'Deleted') return;
+    if (!inst.spec.managed && inst.deletedAt === null) return; // discovered: observed by discovery, never acted on
+    const driver = this.providers.get(inst.spec.provider);
+    if (!driver) {
+      await this.fail(inst, 'ProviderNotConfigured', `provider "${inst.spec.provider}" is not configured in this Tessera; add it to tessera.yaml`);
+      return;
+    }
+    try {
+      if (inst.deletedAt !== null) return await this.reconcileDelete(inst, driver);
+      if (inst.status.phase === 'Failed' && inst.status.observedGeneration === inst.generation) return;
+      return await this.reconcileLive(inst, driver, attempt);
+    } catch (e) {
+      if (!(e instanceof ProviderError)) throw e;
+      return this.onProviderError(inst, e, attempt);
+    }
+  }
+
+  private async reconcileLive(inst: Instance, driver: Driver, _attempt: number): Promise<ReconcileResult | void> {
+    // 1. Make the token durable before anything can reach the provider.
+    if (inst.status.createToken === null) {
+      inst = await this.writeStatus(
+        inst,
+        (s) => ({ ...s, createToken: createToken(inst.id, s.createAttempt), phase: 'Provisioning' }),
+        { type: 'PhaseChanged', reason: 'Provisioning', message: `Pending → Provisioning (creating at ${inst.spec.provider})` },
+      );
+    }
+    // 2. Observe: by provider id once known, else by the token (finds a create whose answer was lost).
+    const ref: InstanceRef = { region: inst.spec.region, externalId: inst.status.externalId, token: inst.status.createToken };
+    let observed = await driver.observe(inst.status.externalId ? { region: ref.region, externalId: ref.externalId } : { region: ref.region, token: ref.token });
+    if (observed?.state === 'terminated') observed = null;
+
+    if (!observed) {
+      if (inst.status.externalId !== null) return this.onMissing(inst);
+      // 3. Nothing at the provider for this token: create (idempotent under the same token anyway).
+      observed = await driver.create(
+        {
+          tesseraId: inst.id,
+          name: inst.name,
+          region: inst.spec.region,
+          zone: inst.spec.zone,
+          flavor: inst.spec.flavor,
+          image: inst.spec.image,
+          market: inst.spec.market,
+          userData: inst.spec.userData,
+          labels: inst.labels,
+          powerOn: inst.spec.powerState === 'on',
+        },
+        inst.status.createToken!,
+      );
+    }
+
+    // 4. Drift: something changed outside Tessera since we last converged.
+    const drift = this.driftOf(inst, observed);
+    if (drift) {
+      if (inst.spec.driftPolicy === 'report') {
+        await this.record(inst, observed, { drift });
+        return;
+      }
+      if (drift.reason === 'FlavorChangedOutside' || drift.reason === 'ImageChangedOutside') {
+        // Recreate: remove the changed machine, then start a new create attempt with a fresh token.
+        await driver.delete({ region: inst.spec.region, externalId: observed.externalId });
+        await this.startNewAttempt(inst, drift);
+        return { requeueAfterMs: 0 };
+      }
+      // Power changed outside: re-assert the desired power state below.
+      await this.store.recordEvent(inst, { type: 'Drifted', reason: drift.reason, message: `${drift.message}; restoring the desired state` });
+    }
+
+    // 5. Converge power and reboots.
+    const wantOn = inst.spec.powerState === 'on';
+    const externalRef = { region: inst.spec.region, externalId: observed.externalId };
+    let rebooted = false;
+    if (wantOn && observed.state === 'stopped') await driver.power(externalRef, 'on');
+    else if (!wantOn && observed.state === 'running') await driver.power(externalRef, 'off');
+    else if (wantOn && observed.state === 'running' && inst.status.observedReboots < inst.spec.reboots) {
+      await driver.power(externalRef, 'reboot');
+      rebooted = true;
+    }
+    const acted = (wantOn && observed.state === 'stopped') || (!wantOn && observed.state === 'running');
+    const updated = await this.record(inst, observed, { rebooted });
+    if (acted || PHASE_OF_STATE[observed.state] !== updated.status.phase || observed.state === 'pending') {
+      return { requeueAfterMs: this.pollMs };
+    }
+    return;
+  }
+
+  private driftOf(inst: Instance, observed: ObservedInstance): { reason: string; message: string } | null {
+    // Only a converged instance can drift: before that, differences are ours still being made.
+    const converged = inst.status.observedGeneration === inst.generation && (inst.status.phase === 'Running' || inst.status.phase === 'Stopped');
+    if (!converged || inst.status.externalId === null) return null;
+    if (observed.flavor !== inst.spec.flavor) {
+      return { reason: 'FlavorChangedOutside', message: `flavor is ${observed.flavor} at ${inst.spec.provider}, ${inst.spec.flavor} in Tessera` };
+    }
+    if (observed.image !== inst.spec.image) {
+      return { reason: 'ImageChangedOutside', message: `image is ${observed.image} at ${inst.spec.provider}, ${inst.spec.image} in Tessera` };
+    }
+    const want = inst.spec.powerState === 'on' ? 'running' : 'stopped';
+    const was = inst.status.phase === 'Running' ? 'running' : 'stopped';
+    if ((observed.state === 'running' || observed.state === 'stopped') && observed.state !== want && was === want) {
+      return { reason: 'PowerChangedOutside', message: `machine was ${observed.state === 'running' ? 'started' : 'stopped'} outside Tessera` };
+    }
+    return null;
+  }
+
+  /** The provider no longer has a machine Tessera made: deleted outside Tessera. */
+  private async onMissing(inst: Instance): Promise<ReconcileResult | void> {
+    const drift = { reason: 'DeletedOutside', message: `machine ${inst.status.externalId} no longer exists at ${inst.spec.provider}` };
+    if (inst.spec.driftPolicy === 'recreate') {
+      await this.startNewAttempt(inst, drift);
+      return { requeueAfterMs: 0 };
+    }
+    await this.writeStatus(
+      inst,
+      (s) => ({
+        ...s,
+        phase: 'Failed',
+        reason: drift.reason,
+        message: `${drift.message}; driftPolicy is "report", so it is left for a person (delete it, or set driftPolicy: recreate)`,
+        conditions: setCondition(s.conditions, { type: 'Drifted', status: 'True', ...drift }, this.store.nowIso()),
+        observedGeneration: inst.generation,
+      }),
+      { type: 'Drifted', reason: drift.reason, message: drift.message },
+    );
+  }
+
+  private async startNewAttempt(inst: Instance, drift: { reason: string; message: string }): Promise<void> {
+    await this.writeStatus(
+      inst,
+      (s) => ({
+        ...s,
+        phase: 'Provisioning',
+        externalId: null,
+        addresses: [],
+        createAttempt: s.createAttempt + 1,
+        createToken: createToken(inst.id, s.createAttempt + 1),
+        conditions: setCondition(s.conditions, { type: 'Drifted', status: 'True', ...drift }, this.store.nowIso()),
+      }),
+      { type: 'Drifted', reason: drift.reason, message: `${drift.message}; recreating (driftPolicy: recreate)` },
+    );
+  }
+
+  private async reconcileDelete(inst: Instance, driver: Driver): Promise<ReconcileResult | void> {
+    if (inst.status.createToken !== null) {
+      const ref = inst.status.externalId
+        ? { region: inst.spec.region, externalId: inst.status.externalId }
+        : { region: inst.spec.region, token: inst.status.createToken };
+      const observed = inst.spec.managed ? await driver.observe(ref) : null;
+      if (observed && observed.state !== 'terminated') {
+        if (observed.state !== 'terminating') await driver.delete({ region: inst.spec.region, externalId: observed.externalId });
+        if (inst.status.phase !== 'Deleting') await this.writeStatus(inst, (s) => ({ ...s, phase: 'Deleting' }));
+        return { requeueAfterMs: this.pollMs };
+      }
+    }
+    await this.writeStatus(inst, (s) => ({ ...s, phase: 'Deleted', addresses: [], reason: null, message: null }), {
+      type: 'PhaseChanged',
+      reason: 'Deleted',
+      message: inst.spec.managed ? `removed from ${inst.spec.provider}` : 'forgotten (the machine was not managed by Tessera)',
+    });
+  }
+
+  private async onProviderError(inst: Instance, e: ProviderError, attempt: number): Promise<ReconcileResult | void> {
+    const now = this.store.nowIso();
+    const permanent = e.errorClass === 'Invalid' || ((e.errorClass === 'Capacity' || e.errorClass === 'Quota') && attempt + 1 >= this.maxPlacementAttempts);
+    if (permanent && inst.deletedAt === null && inst.status.externalId === null) {
+      const advice =
+        e.errorClass === 'Invalid'
+          ? 'fix the instance spec and create it again'
+          : 'delete it and create it with another region, provider or flavor (or raise the quota)';
+      await this.fail(inst, e.errorClass, `${e.message} — ${advice}`);
+      return;
+    }
+    // Retryable (or capacity that may free up): keep the condition current and let the runner back off.
+    const changed = !inst.status.conditions.some((c) => c.type === 'ProviderError' && c.reason === e.errorClass && c.message === e.message);
+    if (changed) {
+      await this.writeStatus(
+        inst,
+        (s) => ({
+          ...s,
+          conditions: setCondition(s.conditions, { type: 'ProviderError', status: 'True', reason: e.errorClass, message: e.message }, now),
+        }),
+        { type: 'ProviderError', reason: e.errorClass, message: e.message },
+      );
+    }
+    throw e;
+  }
+
+  private async fail(inst: Instance, reason: string, message: string): Promise<void> {
+    await this.writeStatus(
+      inst,
+      (s) => ({ ...s, phase: 'Failed', reason, message, observedGeneration: inst.generation }),
+      { type: 'PhaseChanged', reason: 'Failed', message },
+    );
+  }
+
+  /** Writes what was observed; emits an event only when the phase changes (the watch API and ledger read them). */
+  private async record(inst: Instance, o: ObservedInstance, extra: { rebooted?: boolean; drift?: { reason: string; message: string } }): Promise<Instance> {
+    const now = this.store.nowIso();
+    return this.writeStatus(
+      inst,
+      (s) => {
+        const phase = PHASE_OF_STATE[o.state] ?? s.phase;
+        let conditions = removeCondition(s.conditions, 'ProviderError');
+        if (extra.drift) conditions = setCondition(conditions, { type: 'Drifted', status: 'True', ...extra.drift }, now);
+        else if (conditions.some((c) => c.type === 'Drifted' && c.status === 'True')) {
+          conditions = setCondition(conditions, { type: 'Drifted', status: 'False', reason: 'Converged', message: 'matches the desired state' }, now);
+        }
+        const wanted = inst.spec.powerState === 'on' ? 'Running' : 'Stopped';
+        return {
+          ...s,
+          phase,
+          reason: extra.drift ? extra.drift.reason : null,
+          message: extra.drift ? `${extra.drift.message}; driftPolicy is "report", so it is left for a person` : null,
+          externalId: o.externalId,
+          addresses: o.addresses,
+          kind: o.kind,
+          lastObservedAt: now,
+          conditions,
+          observedGeneration: phase === wanted || extra.drift ? inst.generation : s.observedGeneration,
+          observedReboots: extra.rebooted ? inst.spec.reboots : s.observedReboots,
+        };
+      },
+      (before, after) =>
+        before.status.phase !== after.status.phase
+          ? { type: 'PhaseChanged', reason: after.status.phase, message: `${before.status.phase} → ${after.status.phase} (${inst.spec.provider} reports ${o.state})` }
+          : extra.rebooted
+            ? { type: 'Rebooted', reason: 'Requested', message: 'reboot sent to the provider' }
+            : extra.drift && !before.status.conditions.some((c) => c.type === 'Drifted' && c.status === 'True')
+              ? { type: 'Drifted', reason: extra.drift.reason, message: extra.drift.message }
+              : null,
+    );
+  }
+
+  /**
+   * Status-only write. lastObservedAt alone does not justify a write, so a steady instance costs no writes.
+   * The write is unconditional on resourceVersion but re-applied to the latest state on a lost race.
+   */
+  private writeStatus(
+    inst: Instance,
+    change: (s: InstanceStatus) => InstanceStatus,
+    event?: EventInput | ((before: Instance, after: Instance) => EventInput | null),
+  ): Promise<Instance> {
+    return this.store.update<InstanceSpec, InstanceStatus>(
+      INSTANCE_KIND,
+      inst.id,
+      (current) => {
+        const status = change(current.status);
+        const same = JSON.stringify({ ...status, lastObservedAt: null }) === JSON.stringify({ ...current.status, lastObservedAt: null });
+        return same ? null : { ...current, status };
+      },
+      { event: typeof event === 'function' ? event : event ? () => event : undefined },
+    );
+  }
+}
