@@ -1,5 +1,5 @@
 import fastifySwagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { ControlPlane } from './control-plane.js';
@@ -23,7 +23,8 @@ export async function buildApp(cp: ControlPlane): Promise<FastifyInstance> {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
     },
-    disableRequestLogging: true,
+    // Changes are logged one line each, with the request id; reads are not (they would drown everything else).
+    logController: new LogController({ disableRequestLogging: (req) => req.method === 'GET' || req.method === 'HEAD' }),
     // Query strings like ?selector=a=b must reach the validator as given, not re-parsed into objects.
     routerOptions: { ignoreTrailingSlash: true },
   });

@@ -49,6 +49,9 @@ function discoveredName(o: ObservedInstance, id: string): string {
  * whether that is drift. Memory stays bounded by a page plus the set of ids seen.
  */
 export class Discovery {
+  /** The last sync this process ran, per provider (shown by GET /v1/providers). */
+  readonly lastSync = new Map<string, SyncResult & { at: string }>();
+
   constructor(
     private readonly store: Store,
     private readonly providers: ProviderRegistry,
@@ -107,7 +110,7 @@ export class Discovery {
     }
     const { gone, missingManaged } = await this.markGone(driver.name, seen);
     if (missingManaged.length > 0) await this.store.enqueue(INSTANCE_KIND, missingManaged, Date.now());
-    return {
+    const result: SyncResult = {
       provider: driver.name,
       seen: seen.size,
       discovered,
@@ -115,6 +118,8 @@ export class Discovery {
       requeued: requeued + missingManaged.length,
       durationMs: Math.round(performance.now() - started),
     };
+    this.lastSync.set(driver.name, { ...result, at: this.store.nowIso() });
+    return result;
   }
 
   private async knownByExternalId(provider: string, externalIds: string[]): Promise<Map<string, Instance>> {

@@ -20,6 +20,7 @@ const ProviderView = z
     lastError: z.string().nullable(),
     lastErrorAt: z.string().nullable(),
     instances: z.number().int(),
+    lastSyncAt: z.string().nullable().describe('when this process last listed the provider (inventory discovery)'),
   })
   .meta({ id: 'Provider' });
 
@@ -31,7 +32,11 @@ export function providerRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
       { schema: { summary: 'Providers: health, circuit state, rate limit', tags: ['compute'], response: { 200: itemsOf(ProviderView, 'ProviderList') } } },
       async () => ({
         items: await Promise.all(
-          cp.providers.all().map(async (d) => ({ ...d.status(), instances: await cp.store.count(INSTANCE_KIND, { provider: d.name }) })),
+          cp.providers.all().map(async (d) => ({
+            ...d.status(),
+            instances: await cp.store.count(INSTANCE_KIND, { provider: d.name }),
+            lastSyncAt: cp.discovery.lastSync.get(d.name)?.at ?? null,
+          })),
         ),
       }),
     );
