@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Discovery } from '../compute/discovery.js';
+import { INSTANCE_KIND } from '../core/instance.js';
 import { InstanceController } from '../compute/instance-controller.js';
 import { InstanceService } from '../compute/instance-service.js';
 import { OfferCatalog } from '../compute/offer-catalog.js';
@@ -19,7 +20,7 @@ export interface ControlPlaneOptions {
   databaseSchema?: string;
   providers: ProviderConfig[];
   logger: Logger;
-  controller?: { concurrency?: number; leaseSeconds?: number; pollMs?: number };
+  controller?: { concurrency?: number; leaseSeconds?: number; pollMs?: number; resyncSeconds?: number };
   discovery?: { intervalSeconds: number; pageSize: number } | null;
   env?: NodeJS.ProcessEnv;
 }
@@ -30,6 +31,7 @@ export interface ControlPlaneOptions {
  */
 export class ControlPlane {
   private discoveryTimer: NodeJS.Timeout | null = null;
+  private resyncTimer: NodeJS.Timeout | null = null;
   private discoveryRun: Promise<unknown> | null = null;
   private readonly holder: string;
 
@@ -90,6 +92,9 @@ export class ControlPlane {
   /** Starts the controllers and the periodic inventory sync in this process. */
   startBackground(): void {
     this.runner.start();
+    const resyncMs = (this.opts.controller?.resyncSeconds ?? 30) * 1000;
+    this.resyncTimer = setInterval(() => void this.resync(), resyncMs);
+    this.resyncTimer.unref();
     const d = this.opts.discovery;
     if (d && d.intervalSeconds > 0) {
       const tick = () => {
@@ -99,6 +104,25 @@ export class ControlPlane {
       this.discoveryTimer = setInterval(tick, d.intervalSeconds * 1000);
       this.discoveryTimer.unref();
       setTimeout(tick, 1000).unref();
+    }
+  }
+
+  /**
+   * Level-triggered safety net: every instance still on its way somewhere is looked at again now and then,
+   * whatever happened to its work item. Settled instances are checked by inventory sync instead (one list call
+   * per page rather than one observe per instance).
+   */
+  async resync(): Promise<void> {
+    try {
+      const rows = await this.store.db
+        .selectFrom('resources')
+        .select('id')
+        .where('kind', '=', INSTANCE_KIND)
+        .where('phase', 'in', ['Pending', 'Provisioning', 'Deleting'])
+        .execute();
+      await this.store.enqueueMissing(INSTANCE_KIND, rows.map((r) => r.id), Date.now());
+    } catch (e) {
+      this.logger.warn({ err: { message: (e as Error).message } }, 'resync failed; will retry');
     }
   }
 
@@ -120,6 +144,7 @@ export class ControlPlane {
   /** Graceful: stop taking work, finish or hand back what is in flight, then close drivers and the store. */
   async close(): Promise<void> {
     if (this.discoveryTimer) clearInterval(this.discoveryTimer);
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
     await this.runner.stop();
     await this.discoveryRun?.catch(() => undefined);
     await this.providers.close();

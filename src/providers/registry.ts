@@ -76,8 +76,14 @@ function wrap(driver: Driver, p: ProviderConfig, metrics?: Metrics): GuardedDriv
       perSecond: p.rateLimit?.perSecond === undefined ? DEFAULT_GUARD.rateLimit.perSecond : p.rateLimit.perSecond,
       burst: p.rateLimit?.burst ?? DEFAULT_GUARD.rateLimit.burst,
     },
-    breaker: { ...DEFAULT_GUARD.breaker, ...p.breaker },
+    breaker: breakerSettings(p),
     maxQueueWaitMs: DEFAULT_GUARD.maxQueueWaitMs,
     metrics,
   });
+}
+
+/** A cool-down set alone may exceed the default ceiling: the ceiling then rises to meet it. */
+function breakerSettings(p: ProviderConfig): GuardOptions['breaker'] {
+  const merged = { ...DEFAULT_GUARD.breaker, ...p.breaker };
+  return { ...merged, maxCoolDownMs: Math.max(merged.maxCoolDownMs, merged.coolDownMs) };
 }

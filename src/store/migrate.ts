@@ -18,9 +18,17 @@ class StaticProvider implements MigrationProvider {
   }
 }
 
-/** Brings the schema to the newest version; safe to call from several processes (Kysely locks the migration table). */
-export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  const migrator = new Migrator({ db, provider: new StaticProvider(dialect) });
+/**
+ * Brings the schema to the newest version; safe to call from several processes (Kysely locks the migration
+ * table). On PostgreSQL the migration tables are looked up in Tessera's own schema: Kysely would otherwise
+ * take another schema's migration table in the same database for its own.
+ */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect, pgSchema?: string): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: new StaticProvider(dialect),
+    ...(dialect === 'postgres' ? { migrationTableSchema: pgSchema ?? 'public' } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

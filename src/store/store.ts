@@ -88,7 +88,7 @@ export class Store {
 
   static async open(opts: DatabaseOptions & { now?: () => Date }): Promise<Store> {
     const connection = await openDatabase(opts);
-    await migrateToLatest(connection.db as Kysely<unknown>, connection.dialect);
+    await migrateToLatest(connection.db as Kysely<unknown>, connection.dialect, opts.schema);
     return new Store(connection, opts.now ?? (() => new Date()));
   }
 
@@ -379,6 +379,17 @@ export class Store {
   /** Schedules resources for their controller; an earlier due time wins over a later one already queued. */
   async enqueue(kind: string, ids: string[], dueAt: number): Promise<void> {
     for (let i = 0; i < ids.length; i += 500) await this.upsertWork(this.db, kind, ids.slice(i, i + 500), dueAt);
+  }
+
+  /** Schedules only the resources that have no work item at all (leaves retries on their backoff schedule). */
+  async enqueueMissing(kind: string, ids: string[], dueAt: number): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.db
+        .insertInto('work')
+        .values(ids.slice(i, i + 500).map((resource_id) => ({ kind, resource_id, due_at: dueAt, holder: null, lease_expires_at: null, attempts: 0, gen: 0 })))
+        .onConflict((oc) => oc.columns(['kind', 'resource_id']).doNothing())
+        .execute();
+    }
   }
 
   private async upsertWork(tx: Tx, kind: string, ids: string[], dueAt: number): Promise<void> {

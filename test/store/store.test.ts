@@ -155,6 +155,17 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect((await store.claimWork('Instance', 'rq3', 1000, 60_000)).map((w) => w.resourceId)).not.toContain(r.id);
   });
 
+  it('enqueueMissing adds absent items but leaves a scheduled retry where it is', async () => {
+    const a = await make('missing-a');
+    const b = await make('missing-b');
+    await store.enqueue('Instance', [a.id], Date.now() + 60_000); // a retry, backing off
+    await store.enqueueMissing('Instance', [a.id, b.id], Date.now() - 1);
+    const claimed = (await store.claimWork('Instance', 'em', 1000, 60_000)).map((w) => w.resourceId);
+    expect(claimed).toContain(b.id);
+    expect(claimed).not.toContain(a.id);
+    await store.releaseWork('em');
+  });
+
   it('parallel claimers on one queue never share an item', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 60; i++) ids.push((await make(`claim-${i}`, {}, 'claim-p')).id);
