@@ -65,8 +65,10 @@ export class InstanceController implements Reconciler {
   }
 
   private async reconcileLive(inst: Instance, driver: Driver, _attempt: number): Promise<ReconcileResult | void> {
-    // 1. Make the token durable before anything can reach the provider.
-    if (inst.status.createToken === null) {
+    // 1. Make the token durable before anything can reach the provider. A token written just now cannot have
+    //    been sent yet, so the observe by token below is skipped for it: one provider call per first create.
+    const tokenIsNew = inst.status.createToken === null;
+    if (tokenIsNew) {
       inst = await this.writeStatus(
         inst,
         (s) => ({ ...s, createToken: createToken(inst.id, s.createAttempt), phase: 'Provisioning' }),
@@ -75,7 +77,9 @@ export class InstanceController implements Reconciler {
     }
     // 2. Observe: by provider id once known, else by the token (finds a create whose answer was lost).
     const ref: InstanceRef = { region: inst.spec.region, externalId: inst.status.externalId, token: inst.status.createToken };
-    let observed = await driver.observe(inst.status.externalId ? { region: ref.region, externalId: ref.externalId } : { region: ref.region, token: ref.token });
+    let observed = tokenIsNew
+      ? null
+      : await driver.observe(inst.status.externalId ? { region: ref.region, externalId: ref.externalId } : { region: ref.region, token: ref.token });
     if (observed?.state === 'terminated') observed = null;
 
     if (!observed) {

@@ -1,4 +1,5 @@
 import { InvalidInputError } from './errors.js';
+import { LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN } from './resource.js';
 
 /**
  * Kubernetes-style label selector requirements: `app=web`, `tier!=db`, `env in (a,b)`, `env notin (a)`,
@@ -9,8 +10,10 @@ export type LabelRequirement =
   | { op: 'in' | 'notin'; key: string; values: string[] }
   | { op: 'exists' | 'absent'; key: string };
 
-const KEY = '([a-z0-9.-]{1,253}/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?';
-const VALUE = '([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?';
+/** The label patterns without their anchors, to embed in the selector grammar. */
+const unanchored = (re: RegExp) => re.source.replace(/^\^/, '').replace(/\$$/, '');
+const KEY = unanchored(LABEL_KEY_PATTERN);
+const VALUE = unanchored(LABEL_VALUE_PATTERN);
 const EQ = new RegExp(`^(${KEY})\\s*(==|=|!=)\\s*(${VALUE})$`);
 const SET = new RegExp(`^(${KEY})\\s+(in|notin)\\s+\\(([^()]*)\\)$`);
 const EXISTS = new RegExp(`^(!?)\\s*(${KEY})$`);

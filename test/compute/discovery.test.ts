@@ -80,6 +80,7 @@ describe.each(DIALECTS)('inventory discovery and adoption on %s', (dialect) => {
   }
 
   describe('discovery', () => {
+    let forgottenId = '';
     it(`finds ${SEEDED} foreign machines as discovered, unmanaged instances, each with a Discovered event`, async () => {
       expect(inv.seedMachines(SEEDED)).toBe(SEEDED);
       const machines = inv.simMachines();
@@ -163,6 +164,52 @@ describe.each(DIALECTS)('inventory discovery and adoption on %s', (dialect) => {
       expect(calls.delete ?? 0).toBe(0);
       expect(calls.power ?? 0).toBe(0);
       expect(calls.list ?? 0).toBeGreaterThan(0);
+      forgottenId = id;
+    });
+
+    // BUG (src/compute/discovery.ts toDiscovered sets resourceVersion 1 and generation 1, and src/store/store.ts
+    // bulkUpsert overwrites `resource_version` with it): a discovered instance deleted through the API ("forgotten")
+    // is listed again by the next sync under the same id — but its resourceVersion goes back from 3 to 1. Versions
+    // must only grow (optimistic concurrency, watchers); a client's stale ?resourceVersion=1 would match again.
+    it.fails('a forgotten discovered instance listed again by a sync keeps a growing resourceVersion', async () => {
+      const before = await instance(forgottenId);
+      expect(before.status.phase).toBe('Deleted');
+      await syncOf('inv');
+      const after = await instance(forgottenId);
+      if (after.status.phase === 'Deleted') return; // not listed again: nothing went backwards
+      expect(after.resourceVersion).toBeGreaterThan(before.resourceVersion);
+    });
+  });
+
+  describe('periodic sync (startBackground with discovery.intervalSeconds)', () => {
+    let tdb2: TestDatabase;
+    let t2: TestPlane;
+
+    beforeAll(async () => {
+      tdb2 = await createTestDatabase(dialect);
+      // pageSize 100: the 250 machines come in three pages.
+      t2 = await startTestPlane(tdb2, [simProvider('tick')], { discovery: { intervalSeconds: 1, pageSize: 100 } });
+    });
+    afterAll(async () => {
+      await t2?.close();
+      await tdb2?.dispose();
+    });
+
+    it('finds machines and notices deletions without anyone calling sync', async () => {
+      const sim = t2.cp.providers.get('tick')!.inner as SimDriver;
+      sim.seedMachines(250, { namePrefix: 'periodic' });
+      const count = async () =>
+        json<{ items: Instance[] }>(await t2.app.inject({ method: 'GET', url: '/v1/instances?provider=tick&managed=false&limit=1000' })).items.length;
+      await eventually(async () => (await count()) === 250, 15_000, '250 discovered instances');
+      const victim = sim.simMachines()[0]!;
+      sim.externalDelete(victim.externalId);
+      const id = discoveredId('tick', victim.externalId);
+      await eventually(async () => {
+        const i = json(await t2.app.inject({ method: 'GET', url: `/v1/instances/${id}` }));
+        return i.status.phase === 'Deleted';
+      }, 15_000, 'the deleted machine to be noticed');
+      expect(await count()).toBe(249);
+      expect(sim.simState().calls.list ?? 0).toBeGreaterThanOrEqual(6); // at least two syncs of three pages
     });
   });
 
@@ -171,9 +218,9 @@ describe.each(DIALECTS)('inventory discovery and adoption on %s', (dialect) => {
     const adopted = new Set<string>();
 
     beforeAll(async () => {
-      own.seedMachines(4, { region: 'r1', flavor: 'small', namePrefix: 'legacy' });
+      own.seedMachines(5, { region: 'r1', flavor: 'small', namePrefix: 'legacy' });
       const r = await syncOf('own');
-      expect(r.discovered).toBe(4);
+      expect(r.discovered).toBe(5);
       ids = own.simMachines().map((m) => discoveredId('own', m.externalId));
     });
 
@@ -205,12 +252,28 @@ describe.each(DIALECTS)('inventory discovery and adoption on %s', (dialect) => {
       const calls = own.simState().calls;
       expect((calls.power ?? 0) - (callsBefore.power ?? 0)).toBe(2);
       expect(calls.create ?? 0).toBe(0); // the machine was taken over, never made again
-      expect(own.simState().liveMachines).toBe(4);
+      expect(own.simState().liveMachines).toBe(5);
       const final = await instance(id!);
       expect(final.status.externalId).toBe(externalId);
       const events = json<{ items: StoredEventView[] }>(await get(`/v1/events?resourceId=${id}&limit=100`)).items;
       expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['Discovered', 'Adopted', 'ActionRequested']));
-      console.log(JSON.stringify(events.map((e) => [e.type, e.reason, e.message])), JSON.stringify(final.status));
+    });
+
+    // BUG (src/compute/instance-controller.ts, reconcileLive step 1, `if (inst.status.createToken === null)`): an
+    // adopted machine has no create token, so the first reconcile after adoption writes phase Provisioning with
+    // the event "Pending → Provisioning (creating at own)" although the machine is Running and nothing is
+    // created; the next reconcile flips it back to Running. Watchers and the ledger see a false phase change.
+    it.fails('adopting a running machine keeps it Running: no Provisioning phase, no "creating" event', async () => {
+      const id = ids[4]!;
+      expect((await adopt(id)).statusCode).toBe(200);
+      adopted.add(id);
+      await eventually(async () => {
+        const i = await instance(id);
+        return i.status.observedGeneration === i.generation ? i : null;
+      }, 10_000, 'the controller to observe the adopted instance');
+      const events = json<{ items: StoredEventView[] }>(await get(`/v1/events?resourceId=${id}&limit=100`)).items;
+      expect(events.filter((e) => e.type === 'PhaseChanged')).toEqual([]);
+      expect(events.some((e) => /creating/.test(e.message))).toBe(false);
     });
 
     it('adopting twice is a 400 that says it is already managed', async () => {
@@ -283,11 +346,11 @@ describe.each(DIALECTS)('inventory discovery and adoption on %s', (dialect) => {
       const managed = await listAll('provider=own&managed=true');
       for (const id of adopted) expect(managed.map((i) => i.id)).toContain(id);
       const unmanaged = await listAll('provider=own&managed=false');
-      expect(managed.length + unmanaged.length).toBe(3); // the fourth was deleted outside
+      expect(managed.length + unmanaged.length).toBe(4); // one was deleted outside
       expect(unmanaged.every((i) => i.status.discovered)).toBe(true);
       // No adopted machine got a Tessera label or a twin.
       expect(own.simMachines().every((m) => m.labels[TESSERA_ID_LABEL] === undefined)).toBe(true);
-      expect(own.simState().liveMachines).toBe(3);
+      expect(own.simState().liveMachines).toBe(4);
       expect(own.simState().calls.create ?? 0).toBe(0);
     });
   });
