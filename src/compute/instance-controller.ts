@@ -67,7 +67,8 @@ export class InstanceController implements Reconciler {
   private async reconcileLive(inst: Instance, driver: Driver, _attempt: number): Promise<ReconcileResult | void> {
     // 1. Make the token durable before anything can reach the provider. A token written just now cannot have
     //    been sent yet, so the observe by token below is skipped for it: one provider call per first create.
-    const tokenIsNew = inst.status.createToken === null;
+    //    An adopted machine has a provider id and no token: nothing to create, nothing to write.
+    const tokenIsNew = inst.status.createToken === null && inst.status.externalId === null;
     if (tokenIsNew) {
       inst = await this.writeStatus(
         inst,
@@ -103,10 +104,10 @@ export class InstanceController implements Reconciler {
     }
 
     // 4. Drift: something changed outside Tessera since we last converged.
-    const drift = this.driftOf(inst, observed);
+    const drift = this.driftOf(inst, observed) ?? this.heldDrift(inst, observed);
     if (drift) {
       if (inst.spec.driftPolicy === 'report') {
-        await this.record(inst, observed, { drift });
+        await this.record(inst, observed, { drift, driftAction: 'report' });
         return;
       }
       if (drift.reason === 'FlavorChangedOutside' || drift.reason === 'ImageChangedOutside') {
@@ -115,8 +116,8 @@ export class InstanceController implements Reconciler {
         await this.startNewAttempt(inst, drift);
         return { requeueAfterMs: 0 };
       }
-      // Power changed outside: re-assert the desired power state below.
-      await this.store.recordEvent(inst, { type: 'Drifted', reason: drift.reason, message: `${drift.message}; restoring the desired state` });
+      // Power changed outside: re-assert the desired power state below, and say so.
+      inst = await this.record(inst, observed, { drift, driftAction: 'restore' });
     }
 
     // 5. Converge power and reboots.
@@ -153,6 +154,18 @@ export class InstanceController implements Reconciler {
       return { reason: 'PowerChangedOutside', message: `machine was ${observed.state === 'running' ? 'started' : 'stopped'} outside Tessera` };
     }
     return null;
+  }
+
+  /**
+   * A drift already reported stays reported (and untouched) until the machine matches the spec again or a
+   * person changes the spec: "report" means Tessera does not undo it on the next look.
+   */
+  private heldDrift(inst: Instance, observed: ObservedInstance): { reason: string; message: string } | null {
+    const reported = inst.status.conditions.find((c) => c.type === 'Drifted' && c.status === 'True');
+    if (!reported || inst.spec.driftPolicy !== 'report' || inst.status.observedGeneration !== inst.generation) return null;
+    const want = inst.spec.powerState === 'on' ? 'running' : 'stopped';
+    const matches = observed.flavor === inst.spec.flavor && observed.image === inst.spec.image && (observed.state === want || observed.state === 'pending');
+    return matches ? null : { reason: reported.reason, message: reported.message };
   }
 
   /** The provider no longer has a machine Tessera made: deleted outside Tessera. */
@@ -245,41 +258,51 @@ export class InstanceController implements Reconciler {
     );
   }
 
-  /** Writes what was observed; emits an event only when the phase changes (the watch API and ledger read them). */
-  private async record(inst: Instance, o: ObservedInstance, extra: { rebooted?: boolean; drift?: { reason: string; message: string } }): Promise<Instance> {
+  /** Writes what was observed, with an event for each thing a person (or the ledger) wants to know: a new drift, a phase change, a reboot. */
+  private async record(
+    inst: Instance,
+    o: ObservedInstance,
+    extra: { rebooted?: boolean; drift?: { reason: string; message: string }; driftAction?: 'report' | 'restore' },
+  ): Promise<Instance> {
     const now = this.store.nowIso();
+    const { drift, driftAction } = extra;
+    const driftNote = driftAction === 'report' ? 'driftPolicy is "report", so it is left for a person' : 'restoring the desired state (driftPolicy: recreate)';
     return this.writeStatus(
       inst,
       (s) => {
         const phase = PHASE_OF_STATE[o.state] ?? s.phase;
         let conditions = removeCondition(s.conditions, 'ProviderError');
-        if (extra.drift) conditions = setCondition(conditions, { type: 'Drifted', status: 'True', ...extra.drift }, now);
+        if (drift) conditions = setCondition(conditions, { type: 'Drifted', status: 'True', reason: drift.reason, message: `${drift.message}; ${driftNote}` }, now);
         else if (conditions.some((c) => c.type === 'Drifted' && c.status === 'True')) {
           conditions = setCondition(conditions, { type: 'Drifted', status: 'False', reason: 'Converged', message: 'matches the desired state' }, now);
         }
         const wanted = inst.spec.powerState === 'on' ? 'Running' : 'Stopped';
+        const reported = driftAction === 'report' && drift;
         return {
           ...s,
           phase,
-          reason: extra.drift ? extra.drift.reason : null,
-          message: extra.drift ? `${extra.drift.message}; driftPolicy is "report", so it is left for a person` : null,
+          reason: reported ? drift.reason : null,
+          message: reported ? `${drift.message}; ${driftNote}` : null,
           externalId: o.externalId,
           addresses: o.addresses,
           kind: o.kind,
           lastObservedAt: now,
           conditions,
-          observedGeneration: phase === wanted || extra.drift ? inst.generation : s.observedGeneration,
+          observedGeneration: phase === wanted || reported ? inst.generation : s.observedGeneration,
           observedReboots: extra.rebooted ? inst.spec.reboots : s.observedReboots,
         };
       },
-      (before, after) =>
-        before.status.phase !== after.status.phase
-          ? { type: 'PhaseChanged', reason: after.status.phase, message: `${before.status.phase} → ${after.status.phase} (${inst.spec.provider} reports ${o.state})` }
-          : extra.rebooted
-            ? { type: 'Rebooted', reason: 'Requested', message: 'reboot sent to the provider' }
-            : extra.drift && !before.status.conditions.some((c) => c.type === 'Drifted' && c.status === 'True')
-              ? { type: 'Drifted', reason: extra.drift.reason, message: extra.drift.message }
-              : null,
+      (before, after) => {
+        const events: EventInput[] = [];
+        const newDrift = drift && !before.status.conditions.some((c) => c.type === 'Drifted' && c.status === 'True' && c.reason === drift.reason);
+        if (newDrift) events.push({ type: 'Drifted', reason: drift.reason, message: `${drift.message}; ${driftNote}` });
+        if (before.status.phase !== after.status.phase) {
+          // The usage ledger reads phase changes, so one is recorded even when a drift explains it.
+          events.push({ type: 'PhaseChanged', reason: after.status.phase, message: `${before.status.phase} → ${after.status.phase} (${inst.spec.provider} reports ${o.state})` });
+        }
+        if (extra.rebooted) events.push({ type: 'Rebooted', reason: 'Requested', message: 'reboot sent to the provider' });
+        return events;
+      },
     );
   }
 
@@ -290,7 +313,7 @@ export class InstanceController implements Reconciler {
   private writeStatus(
     inst: Instance,
     change: (s: InstanceStatus) => InstanceStatus,
-    event?: EventInput | ((before: Instance, after: Instance) => EventInput | null),
+    event?: EventInput | ((before: Instance, after: Instance) => EventInput | EventInput[] | null),
   ): Promise<Instance> {
     return this.store.update<InstanceSpec, InstanceStatus>(
       INSTANCE_KIND,

@@ -63,6 +63,7 @@ export class InstanceService {
       managed: true,
       reboots: 0,
     };
+    if (req.zone !== undefined) await this.checkZone(placement.provider, placement.region, req.zone);
     const images = await this.imagesOf(placement.provider);
     if (images !== null && !images.includes(spec.image)) {
       throw new InvalidInputError(`image "${spec.image}" is not available on ${placement.provider}: use one of ${images.join(', ')}`, {
@@ -75,6 +76,21 @@ export class InstanceService {
       { type: 'Created', reason: 'Requested', message: `placed on ${spec.provider}/${spec.region}/${spec.flavor}: ${placement.scheduling.reason}` },
       { reconcileAt: Date.now() },
     );
+  }
+
+  /** Offers rarely name zones, so a zone is checked against the provider's regions here, at the edge. */
+  private async checkZone(provider: string, region: string, zone: string): Promise<void> {
+    let zones: string[];
+    try {
+      zones = (await this.providers.get(provider)!.regions()).find((r) => r.name === region)?.zones ?? [];
+    } catch {
+      return; // the provider cannot say right now; its create will refuse a bad zone
+    }
+    if (!zones.includes(zone)) {
+      throw new InvalidInputError(`zone "${zone}" is not in ${provider}/${region}: use one of ${zones.join(', ') || '(none: leave zone out)'}`, {
+        field: 'zone',
+      });
+    }
   }
 
   private async imagesOf(provider: string): Promise<string[] | null> {

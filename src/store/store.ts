@@ -217,7 +217,8 @@ export class Store {
     mutate: (current: Resource<S, St>) => Resource<S, St> | null,
     opts: WriteOptions & {
       expectedVersion?: number;
-      event?: (before: Resource<S, St>, after: Resource<S, St>) => EventInput | null;
+      /** What happened, appended in the same transaction; several when one write means several things. */
+      event?: (before: Resource<S, St>, after: Resource<S, St>) => EventInput | EventInput[] | null;
     } = {},
   ): Promise<Resource<S, St>> {
     for (let attempt = 0; ; attempt++) {
@@ -237,7 +238,8 @@ export class Store {
         resourceVersion: current.resourceVersion + 1,
         updatedAt: this.nowIso(),
       };
-      const event = opts.event?.(current, written) ?? null;
+      const said = opts.event?.(current, written) ?? [];
+      const toAppend = Array.isArray(said) ? said : [said];
       const events: StoredEvent[] = [];
       const ok = await this.db.transaction().execute(async (tx) => {
         const { id: _id, kind: _kind, created_at: _c, ...cols } = toRow(written);
@@ -252,7 +254,7 @@ export class Store {
           await this.writeLabels(tx, id, written.labels, true);
         }
         if (opts.reconcileAt !== undefined) await this.upsertWork(tx, kind, [id], opts.reconcileAt);
-        if (event) events.push(await this.appendEvent(tx, written, event));
+        for (const e of toAppend) events.push(await this.appendEvent(tx, written, e));
         return true;
       });
       if (ok) {
@@ -285,8 +287,9 @@ export class Store {
               labels: eb.ref('excluded.labels'),
               spec: eb.ref('excluded.spec'),
               status: eb.ref('excluded.status'),
-              generation: eb.ref('excluded.generation'),
-              resource_version: eb.ref('excluded.resource_version'),
+              generation: eb('resources.generation', '+', 1),
+              // Versions only move forward, whatever the caller's copy said: watchers and writers rely on it.
+              resource_version: eb('resources.resource_version', '+', 1),
               updated_at: eb.ref('excluded.updated_at'),
               deleted_at: eb.ref('excluded.deleted_at'),
               provider: eb.ref('excluded.provider'),

@@ -197,11 +197,7 @@ describe.each(DIALECTS)('drift on %s', (dialect) => {
     expect((await instance(inst.id)).status.phase).toBe('Stopped');
   });
 
-  // BUG (src/compute/instance-controller.ts, record(): the event callback prefers PhaseChanged): when a reported
-  // drift also changes the phase (power changed outside: Running → Stopped), only "PhaseChanged Stopped" is
-  // logged and the Drifted event is lost, unlike DeletedOutside or a flavor change under "report". Watchers and
-  // the audit trail never hear of the drift.
-  it.fails('report: power changed outside is in the event log as Drifted(PowerChangedOutside)', async () => {
+  it('report: power changed outside is in the event log as Drifted(PowerChangedOutside)', async () => {
     const inst = await running('stopped-outside-3', 'report');
     await quiet(inst.id);
     sim.externalModify(inst.status.externalId!, { power: 'off' });
@@ -210,11 +206,7 @@ describe.each(DIALECTS)('drift on %s', (dialect) => {
     expect(await eventsOf(inst.id)).toContainEqual(expect.objectContaining({ type: 'Drifted', reason: 'PowerChangedOutside' }));
   });
 
-  // BUG (src/compute/instance-controller.ts, driftOf): "report" holds only until the controller looks again.
-  // driftOf decides drift from `status.phase`, which the report itself set to Stopped; on the next reconcile
-  // (any requeue: a lease taken over after a crash, a resync, another write) `was` is 'stopped' ≠ want, so no
-  // drift is seen and step 5 powers the machine on — what "left for a person" was meant to prevent.
-  it.fails('report: a later reconcile still leaves the machine stopped outside for a person', async () => {
+  it('report: a later reconcile still leaves the machine stopped outside for a person', async () => {
     const inst = await running('stopped-outside-2', 'report');
     const externalId = inst.status.externalId!;
     await quiet(inst.id);

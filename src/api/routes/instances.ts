@@ -109,7 +109,8 @@ export function instanceRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
           summary: 'Bring a discovered instance under management',
           tags: ['compute'],
           params: IdParams,
-          body: z.object({ project: z.string().max(63).optional() }).strict().optional(),
+          // No body at all is fine: fastify hands an empty POST over as null.
+          body: z.object({ project: z.string().max(63).optional() }).strict().nullish(),
           response: { 200: InstanceView, ...COMMON_ERRORS },
         },
       },
