@@ -3,7 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import type { ControlPlane } from './control-plane.js';
-import { errorHandler, notFoundHandler } from './errors.js';
+import { errorHandler, frameworkErrorHandler, notFoundHandler, rejectNulInQuery } from './errors.js';
 import { registerIdempotency } from './idempotency.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { eventRoutes } from './routes/events.js';
@@ -25,14 +25,17 @@ export async function buildApp(cp: ControlPlane): Promise<FastifyInstance> {
     },
     // Changes are logged one line each, with the request id; reads are not (they would drown everything else).
     logController: new LogController({ disableRequestLogging: (req) => req.method === 'GET' || req.method === 'HEAD' }),
-    // Query strings like ?selector=a=b must reach the validator as given, not re-parsed into objects.
     routerOptions: { ignoreTrailingSlash: true },
+    // Errors the router raises before any route runs (bad percent-encoding, an over-long path segment) get
+    // the same error body as everything else.
+    frameworkErrors: (err, req, reply) => frameworkErrorHandler(err, req, reply),
   });
   app.setValidatorCompiler(validatorCompiler);
   // Responses are typed by the same schemas at compile time; at run time they are plain JSON (fast path).
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  app.addHook('onRequest', rejectNulInQuery);
   app.addHook('onSend', async (req, reply, payload) => {
     void reply.header('x-request-id', req.id);
     return payload;

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { TesseraError } from '../core/errors.js';
+import { InvalidInputError, TesseraError } from '../core/errors.js';
 import { ProviderError } from '../providers/driver.js';
 
 export interface ErrorBody {
@@ -63,4 +63,35 @@ export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): void 
   void reply
     .code(404)
     .send(body(req, 'NotFound', `no route ${req.method} ${req.url.split('?')[0]}: see GET /openapi.json for the routes this server has`));
+}
+
+/** The router's own errors (before any route runs), answered in the API's error shape with the request id. */
+export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  void reply.header('x-request-id', req.id);
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    void reply.code(404).send(body(req, 'NotFound', 'no such resource: a path segment is over 100 characters (ids look like i-3k9x0q2m7c1ab4de)'));
+    return;
+  }
+  void reply.code(400).send(body(req, 'InvalidInput', 'the URL is not valid (bad percent-encoding): encode it with encodeURIComponent'));
+}
+
+/**
+ * A NUL character can never be part of a name, id, label or cursor, and PostgreSQL text refuses it: it is
+ * turned away at the door rather than deep in a query.
+ */
+export async function rejectNulInQuery(req: FastifyRequest): Promise<void> {
+  const q = req.url.indexOf('?');
+  if (q === -1 || !/%00|\u0000/i.test(req.url.slice(q))) return;
+  let field = 'querystring';
+  try {
+    for (const [key, value] of new URLSearchParams(req.url.slice(q + 1))) {
+      if (key.includes('\u0000') || value.includes('\u0000')) {
+        field = `querystring.${key.replace(/\u0000/g, '')}`;
+        break;
+      }
+    }
+  } catch {
+    /* an unparseable query string is reported as a whole */
+  }
+  throw new InvalidInputError(`${field} contains a NUL character (%00): remove it`, { field });
 }

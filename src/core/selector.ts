@@ -44,10 +44,15 @@ function splitTerms(selector: string): string[] {
   return terms.map((t) => t.trim());
 }
 
+export const MAX_SELECTOR_TERMS = 20;
+
 export function parseLabelSelector(selector: string): LabelRequirement[] {
   if (selector.trim() === '') return [];
   if (selector.length > 4096) bad(selector.slice(0, 40) + '…', 'length (max 4096 characters)');
-  return splitTerms(selector).map((term): LabelRequirement => {
+  const terms = splitTerms(selector);
+  // Each term is a sub-query; a bound keeps one request from tying up the database.
+  if (terms.length > MAX_SELECTOR_TERMS) bad(selector.slice(0, 40) + '…', `${terms.length} terms (max ${MAX_SELECTOR_TERMS})`);
+  return terms.map((term): LabelRequirement => {
     if (term === '') bad(selector, term);
     let m = EQ.exec(term);
     if (m) {

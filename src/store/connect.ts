@@ -25,6 +25,7 @@ export interface Connection {
 }
 
 const INT8_OID = 20;
+const STATEMENT_TIMEOUT_MS = 30_000;
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Connection> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts.schema, opts.poolSize ?? 10);
@@ -60,8 +61,9 @@ async function openPostgres(url: string, schema: string | undefined, poolSize: n
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
-    // Every pooled connection starts in the schema, so no query can run before it is set.
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    // Every pooled connection starts in the schema, so no query can run before it is set; and no statement
+    // may hold a pooled connection for long, whatever a request asks for.
+    options: `-c statement_timeout=${STATEMENT_TIMEOUT_MS}${schema ? ` -c search_path=${schema}` : ''}`,
     // int8 (bigserial seq, epoch-ms times) as numbers: every value we keep fits in 2^53.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>

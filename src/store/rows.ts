@@ -57,7 +57,7 @@ export function encodeCursor(lastId: string): string {
 export function decodeCursor(cursor: string): string | null {
   try {
     const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
-    return typeof v.after === 'string' && v.after.length <= 64 ? v.after : null;
+    return typeof v.after === 'string' && v.after.length <= 64 && !v.after.includes('\u0000') ? v.after : null;
   } catch {
     return null;
   }

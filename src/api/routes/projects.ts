@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ProjectCreate, ProjectView } from '../../core/project.js';
 import type { ControlPlane } from '../control-plane.js';
@@ -7,7 +8,7 @@ export function projectRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/v1/projects',
-      { schema: { summary: 'List projects', tags: ['identity'], response: { 200: itemsOf(ProjectView, 'ProjectList') } } },
+      { schema: { summary: 'List projects', tags: ['identity'], querystring: z.object({}).strict(), response: { 200: itemsOf(ProjectView, 'ProjectList'), ...COMMON_ERRORS } } },
       async () => ({ items: await cp.projects.list() }),
     );
     app.post(

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { INSTANCE_KIND } from '../../core/instance.js';
 import type { ControlPlane } from '../control-plane.js';
-import { itemsOf } from '../schemas.js';
+import { COMMON_ERRORS, itemsOf } from '../schemas.js';
 
 const ProviderView = z
   .object({
@@ -29,7 +29,14 @@ export function providerRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/v1/providers',
-      { schema: { summary: 'Providers: health, circuit state, rate limit', tags: ['compute'], response: { 200: itemsOf(ProviderView, 'ProviderList') } } },
+      {
+        schema: {
+          summary: 'Providers: health, circuit state, rate limit',
+          tags: ['compute'],
+          querystring: z.object({}).strict(),
+          response: { 200: itemsOf(ProviderView, 'ProviderList'), ...COMMON_ERRORS },
+        },
+      },
       async () => ({
         items: await Promise.all(
           cp.providers.all().map(async (d) => ({
