@@ -1,7 +1,7 @@
 /**
  * Store.bulkUpsert of 100,000 instance-shaped resources on SQLite, against raw better-sqlite3 prepared inserts
  * of the same rows into the same tables (schema made by Tessera's own migrations, same pragmas) in one
- * transaction. Each run gets a fresh database file; two rounds, alternating, best of each.
+ * transaction. Each run gets a fresh database file; two rounds, alternating, best of each (the machine is shared).
  * Target: rows/s ratio ≥ 0.5.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -23,20 +23,21 @@ async function main(): Promise<void> {
   const labelsPerRow = Object.keys(resources[0]!.labels).length;
   note(`each resource: ~${JSON.stringify(resources[0]).length} bytes of JSON, ${labelsPerRow} labels (so ${(ROWS * labelsPerRow).toLocaleString('en-US')} label rows too)`);
 
-  const best = { raw: Infinity, store: Infinity, storeWithEvents: Infinity };
+  const best = { raw: Infinity, store: Infinity };
   for (let round = 1; round <= ROUNDS; round++) {
     best.raw = Math.min(best.raw, await inFreshDirectory((dir) => rawInserts(dir, resources)));
     best.store = Math.min(best.store, await inFreshDirectory((dir) => storeBulkUpsert(dir, resources, false)));
-    best.storeWithEvents = Math.min(best.storeWithEvents, await inFreshDirectory((dir) => storeBulkUpsert(dir, resources, true)));
   }
+  // Information only, so measured once: the suite has a time budget.
+  const withEvents = await inFreshDirectory((dir) => storeBulkUpsert(dir, resources, true));
 
   printSection(`results (best of ${ROUNDS} rounds)`);
   const rate = (seconds: number) => Math.round(ROWS / seconds);
   figure('raw prepared inserts (baseline)', rate(best.raw), 'rows/s', `${best.raw.toFixed(2)} s, one transaction`);
   figure('Store.bulkUpsert', rate(best.store), 'rows/s', `${best.store.toFixed(2)} s, batches of 500, no events`);
-  figure('Store.bulkUpsert + one event each', rate(best.storeWithEvents), 'rows/s', `${best.storeWithEvents.toFixed(2)} s, as discovery calls it`);
+  figure('Store.bulkUpsert + one event each', rate(withEvents), 'rows/s', `${withEvents.toFixed(2)} s, as discovery calls it (one run)`);
   target('ratio bulkUpsert / baseline', best.raw / best.store, '≥', 0.5);
-  figure('ratio with events / baseline', best.raw / best.storeWithEvents, '', '(information: the baseline writes no events)');
+  figure('ratio with events / baseline', best.raw / withEvents, '', '(information: the baseline writes no events)');
 }
 
 /** What inventory discovery records for a machine it finds: the shape bulkUpsert is written for. */

@@ -57,14 +57,14 @@ export class InstanceController implements Reconciler {
     try {
       if (inst.deletedAt !== null) return await this.reconcileDelete(inst, driver);
       if (inst.status.phase === 'Failed' && inst.status.observedGeneration === inst.generation) return;
-      return await this.reconcileLive(inst, driver, attempt);
+      return await this.reconcileLive(inst, driver);
     } catch (e) {
       if (!(e instanceof ProviderError)) throw e;
       return this.onProviderError(inst, e, attempt);
     }
   }
 
-  private async reconcileLive(inst: Instance, driver: Driver, _attempt: number): Promise<ReconcileResult | void> {
+  private async reconcileLive(inst: Instance, driver: Driver): Promise<ReconcileResult | void> {
     // 1. Make the token durable before anything can reach the provider. A token written just now cannot have
     //    been sent yet, so the observe by token below is skipped for it: one provider call per first create.
     //    An adopted machine has a provider id and no token: nothing to create, nothing to write.
@@ -206,7 +206,9 @@ export class InstanceController implements Reconciler {
   }
 
   private async reconcileDelete(inst: Instance, driver: Driver): Promise<ReconcileResult | void> {
-    if (inst.status.createToken !== null) {
+    // Something may exist at the provider once a create token was written (made by Tessera) or a provider id is
+    // known (adopted); otherwise nothing was ever sent and the record can go at once.
+    if (inst.status.createToken !== null || inst.status.externalId !== null) {
       const ref = inst.status.externalId
         ? { region: inst.spec.region, externalId: inst.status.externalId }
         : { region: inst.spec.region, token: inst.status.createToken };

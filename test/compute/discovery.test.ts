@@ -346,5 +346,14 @@ describe.each(DIALECTS)('inventory discovery and adoption on %s', (dialect) => {
       expect(own.simState().liveMachines).toBe(6);
       expect(own.simState().calls.create ?? 0).toBe(0);
     });
+
+    it('deleting an adopted instance removes its machine at the provider', async () => {
+      const id = ids[5]!;
+      const externalId = (await instance(id)).status.externalId!;
+      expect((await inject('DELETE', `/v1/instances/${id}`)).statusCode).toBe(202);
+      await eventually(async () => (await instance(id)).status.phase === 'Deleted', 10_000, 'the adopted instance to be deleted');
+      expect(own.simMachines().find((m) => m.externalId === externalId)!.deletedAt).not.toBeNull();
+      expect(own.simState().liveMachines).toBe(5);
+    });
   });
 });
