@@ -125,15 +125,16 @@ export class Discovery {
   private async knownByExternalId(provider: string, externalIds: string[]): Promise<Map<string, Instance>> {
     const out = new Map<string, Instance>();
     for (let i = 0; i < externalIds.length; i += 500) {
+      // Only the (provider, external_id) index narrows this well; kind and phase are checked here, not in SQL,
+      // so no planner is tempted to scan by kind.
       const rows = await this.store.db
         .selectFrom('resources')
-        .select(['id', 'external_id', 'status', 'spec', 'deleted_at'])
-        .where('kind', '=', INSTANCE_KIND)
+        .select(['id', 'kind', 'phase', 'external_id', 'status', 'spec', 'deleted_at'])
         .where('provider', '=', provider)
         .where('external_id', 'in', externalIds.slice(i, i + 500))
-        .where('phase', '!=', 'Deleted')
         .execute();
       for (const r of rows) {
+        if (r.kind !== INSTANCE_KIND || r.phase === 'Deleted') continue;
         out.set(r.external_id!, {
           id: r.id,
           spec: JSON.parse(r.spec) as InstanceSpec,

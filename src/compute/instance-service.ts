@@ -64,7 +64,7 @@ export class InstanceService {
       reboots: 0,
     };
     if (req.zone !== undefined) await this.checkZone(placement.provider, placement.region, req.zone);
-    const images = await this.imagesOf(placement.provider);
+    const images = await this.catalog.imageNames(placement.provider);
     if (images !== null && !images.includes(spec.image)) {
       throw new InvalidInputError(`image "${spec.image}" is not available on ${placement.provider}: use one of ${images.join(', ')}`, {
         field: 'image',
@@ -90,15 +90,6 @@ export class InstanceService {
       throw new InvalidInputError(`zone "${zone}" is not in ${provider}/${region}: use one of ${zones.join(', ') || '(none: leave zone out)'}`, {
         field: 'zone',
       });
-    }
-  }
-
-  private async imagesOf(provider: string): Promise<string[] | null> {
-    try {
-      return (await this.providers.get(provider)!.images()).map((i) => i.name);
-    } catch {
-      // The provider cannot list images right now; the controller's create will report a bad one.
-      return null;
     }
   }
 

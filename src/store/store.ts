@@ -270,15 +270,17 @@ export class Store {
   }
 
   /**
-   * Inserts or replaces many resources in one transaction per batch (inventory discovery). Events are one per
+   * Inserts or replaces many resources in one transaction (inventory discovery). Events are one per
    * resource; labels are rewritten. Existing rows are overwritten unconditionally: callers pass only rows they own.
    */
   async bulkUpsert(resources: Resource[], event: EventInput | null, opts: { batchSize?: number } = {}): Promise<void> {
     const batchSize = opts.batchSize ?? 500;
     const events: StoredEvent[] = [];
-    for (let i = 0; i < resources.length; i += batchSize) {
-      const batch = resources.slice(i, i + batchSize);
-      await this.db.transaction().execute(async (tx) => {
+    // One transaction for the call: a commit costs more than a 500-row statement. Statements stay at 500 rows
+    // (SQLite's bound on parameters per statement).
+    await this.db.transaction().execute(async (tx) => {
+      for (let i = 0; i < resources.length; i += batchSize) {
+        const batch = resources.slice(i, i + batchSize);
         await tx
           .insertInto('resources')
           .values(batch.map(toRow))
@@ -306,8 +308,8 @@ export class Store {
           await tx.insertInto('resource_labels').values(labelRows.slice(j, j + 1000)).execute();
         }
         if (event) events.push(...(await this.appendEvents(tx, batch, event)));
-      });
-    }
+      }
+    });
     this.notify(events);
   }
 

@@ -258,7 +258,8 @@ describe.each(DIALECTS)('instance controller on %s', (dialect) => {
 
     it('an image that reaches the provider unchecked (images unavailable at create) → Failed(Invalid)', async () => {
       const sim = simOf('plain');
-      await t.cp.catalog.all(); // offers known, as after any earlier request
+      t.cp.catalog.invalidate('plain');
+      await t.cp.catalog.all(); // offers known (images not yet asked for), then the provider stops answering
       sim.setFailAll(true);
       let inst: Instance;
       try {
