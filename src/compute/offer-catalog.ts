@@ -1,6 +1,21 @@
 import type { Image, Offer } from '../core/offer.js';
+import { isProviderError } from '../providers/driver.js';
 import type { GuardedDriver } from '../providers/guarded-driver.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+
+const FETCH_ATTEMPTS = 3;
+
+/** A catalog read is cheap and placement depends on it: a passing error is retried at once, a few times. */
+async function withRetries<T>(fetch: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch();
+    } catch (e) {
+      if (attempt >= FETCH_ATTEMPTS || !isProviderError(e, 'Retryable')) throw e;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
+}
 
 /**
  * One value per provider, fetched at most once per `ttlMs` (concurrent readers share one fetch). A provider that
@@ -21,7 +36,7 @@ class PerProviderCache<T> {
     if (hit && Date.now() - hit.fetchedAt < this.ttlMs) return Promise.resolve(hit.value);
     const running = this.inflight.get(driver.name);
     if (running) return running;
-    const p = this.fetch(driver)
+    const p = withRetries(() => this.fetch(driver))
       .then((value) => {
         this.cache.set(driver.name, { value, fetchedAt: Date.now() });
         return value;
