@@ -36,9 +36,9 @@ export async function buildApp(cp: ControlPlane): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   app.addHook('onRequest', rejectNulInQuery);
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onRequest', (req, reply, done) => {
     void reply.header('x-request-id', req.id);
-    return payload;
+    done();
   });
   app.addHook('onResponse', async (req, reply) => {
     cp.metrics.httpRequests.observe(

@@ -10,7 +10,7 @@ import { ProjectService } from '../identity/projects.js';
 import { ProviderRegistry, type ProviderConfig } from '../providers/registry.js';
 import { ControllerRunner } from '../runtime/controller-runner.js';
 import { createMetrics, type Metrics } from '../runtime/metrics.js';
-import { decryptSecret, loadSecretKey } from '../runtime/secrets.js';
+import { decryptSecret, encryptSecret, loadSecretKey, type SecretKey } from '../runtime/secrets.js';
 import { Store } from '../store/store.js';
 
 export interface ControlPlaneOptions {
@@ -46,6 +46,7 @@ export class ControlPlane {
     readonly metrics: Metrics,
     readonly logger: Logger,
     private readonly opts: ControlPlaneOptions,
+    private readonly secretKey: SecretKey,
   ) {
     this.holder = runner.holder;
   }
@@ -82,11 +83,19 @@ export class ControlPlane {
         leaseMs: (opts.controller?.leaseSeconds ?? 30) * 1000,
       });
       const discovery = new Discovery(store, providers, opts.logger, { pageSize: opts.discovery?.pageSize ?? 1000, project: 'default' });
-      return new ControlPlane(store, providers, catalog, instances, projects, discovery, runner, metrics, opts.logger, opts);
+      return new ControlPlane(store, providers, catalog, instances, projects, discovery, runner, metrics, opts.logger, opts, key);
     } catch (e) {
       await store.close();
       throw e;
     }
+  }
+
+  /**
+   * Stores a provider's credentials, encrypted (AES-256-GCM) — they are never returned or logged. Drivers read
+   * them when they are built, so they take effect at the next start of each Tessera process.
+   */
+  async setCredentials(provider: string, credentials: Record<string, string>): Promise<void> {
+    await this.store.putCredentials(provider, encryptSecret(this.secretKey, credentials));
   }
 
   /** Starts the controllers and the periodic inventory sync in this process. */

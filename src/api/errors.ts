@@ -79,10 +79,10 @@ export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, re
  * A NUL character can never be part of a name, id, label or cursor, and PostgreSQL text refuses it: it is
  * turned away at the door rather than deep in a query.
  */
-export async function rejectNulInQuery(req: FastifyRequest): Promise<void> {
+export function rejectNulInQuery(req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
   const q = req.url.indexOf('?');
   const rest = q === -1 ? '' : req.url.slice(q);
-  if (!rest.includes('\u0000') && !rest.toLowerCase().includes('%00')) return;
+  if (!rest.includes('\u0000') && !rest.toLowerCase().includes('%00')) return done();
   let field = 'querystring';
   try {
     for (const [key, value] of new URLSearchParams(req.url.slice(q + 1))) {
@@ -94,5 +94,5 @@ export async function rejectNulInQuery(req: FastifyRequest): Promise<void> {
   } catch {
     /* an unparseable query string is reported as a whole */
   }
-  throw new InvalidInputError(`${field} contains a NUL character (%00): remove it`, { field });
+  done(new InvalidInputError(`${field} contains a NUL character (%00): remove it`, { field }));
 }

@@ -17,8 +17,15 @@ declare module 'fastify' {
  * request; the same key with a different request is refused, so a retried `create` never makes two instances.
  */
 export function registerIdempotency(app: FastifyInstance, store: Store): void {
-  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (req.method !== 'POST') return;
+  // Attached to POST routes only, so reads pay nothing for it.
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    if (!methods.includes('POST')) return;
+    route.preHandler = [...[route.preHandler ?? []].flat(), reserve];
+    route.onSend = [...[route.onSend ?? []].flat(), remember];
+  });
+
+  async function reserve(req: FastifyRequest, reply: FastifyReply) {
     const key = req.headers[HEADER];
     if (key === undefined) return;
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
@@ -40,9 +47,9 @@ export function registerIdempotency(app: FastifyInstance, store: Store): void {
       case 'replay':
         return reply.code(claim.statusCode).header('idempotent-replayed', 'true').type('application/json').send(claim.body);
     }
-  });
+  }
 
-  app.addHook('onSend', async (req, reply, payload) => {
+  async function remember(req: FastifyRequest, reply: FastifyReply, payload: unknown) {
     const idem = req.idempotency;
     if (!idem) return payload;
     req.idempotency = undefined;
@@ -50,5 +57,5 @@ export function registerIdempotency(app: FastifyInstance, store: Store): void {
     if (reply.statusCode >= 500) await store.abandonIdempotent(idem.scope, idem.key);
     else await store.completeIdempotent(idem.scope, idem.key, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
     return payload;
-  });
+  }
 }

@@ -1,12 +1,12 @@
 import { EventEmitter } from 'node:events';
-import { sql, type ExpressionBuilder, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type CompiledQuery, type ExpressionBuilder, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { ConflictError, InvalidInputError, NotFoundError } from '../core/errors.js';
 import type { Resource } from '../core/resource.js';
 import type { LabelRequirement } from '../core/selector.js';
 import { openDatabase, type Connection, type DatabaseOptions, type Dialect } from './connect.js';
 import { migrateToLatest } from './migrate.js';
 import { decodeCursor, encodeCursor, fromRow, toRow } from './rows.js';
-import type { Database, EventsTable } from './schema.js';
+import type { Database, EventsTable, ResourcesTable } from './schema.js';
 
 export interface StoredEvent {
   seq: number;
@@ -84,7 +84,11 @@ export class Store {
     private readonly now: () => Date,
   ) {
     this.notifier.setMaxListeners(0);
+    this.getById = connection.db.selectFrom('resources').selectAll().where('kind', '=', '').where('id', '=', '').compile();
   }
+
+  /** The hottest read of all (every GET by id, every reconcile): built and compiled once, run with new values. */
+  private readonly getById: CompiledQuery;
 
   static async open(opts: DatabaseOptions & { now?: () => Date }): Promise<Store> {
     const connection = await openDatabase(opts);
@@ -140,9 +144,10 @@ export class Store {
     return full;
   }
 
+
   async get<S, St>(kind: string, id: string): Promise<Resource<S, St> | null> {
-    const row = await this.db.selectFrom('resources').selectAll().where('kind', '=', kind).where('id', '=', id).executeTakeFirst();
-    return row ? fromRow<S, St>(row) : null;
+    const { rows } = await this.db.executeQuery<ResourcesTable>({ ...this.getById, parameters: [kind, id] });
+    return rows[0] ? fromRow<S, St>(rows[0]) : null;
   }
 
   async mustGet<S, St>(kind: string, id: string): Promise<Resource<S, St>> {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { NotFoundError } from '../../core/errors.js';
 import { INSTANCE_KIND } from '../../core/instance.js';
 import type { ControlPlane } from '../control-plane.js';
 import { COMMON_ERRORS, itemsOf } from '../schemas.js';
@@ -46,6 +47,27 @@ export function providerRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
           })),
         ),
       }),
+    );
+
+    app.put(
+      '/v1/providers/:name/credentials',
+      {
+        schema: {
+          summary: "Store a provider's credentials (encrypted at rest; write-only: never returned)",
+          tags: ['compute'],
+          params: z.object({ name: z.string().max(63) }),
+          body: z.record(z.string().min(1).max(128), z.string().max(16_384)).meta({ id: 'Credentials' }),
+          response: { 200: z.object({ provider: z.string(), keys: z.array(z.string()), note: z.string() }), ...COMMON_ERRORS },
+        },
+      },
+      async (req) => {
+        if (!cp.providers.get(req.params.name)) {
+          throw new NotFoundError(`provider "${req.params.name}" is not configured: use one of ${cp.providers.names().join(', ')}`);
+        }
+        await cp.setCredentials(req.params.name, req.body);
+        // Only the key names come back: the values never travel back out.
+        return { provider: req.params.name, keys: Object.keys(req.body).sort(), note: 'stored encrypted; takes effect at the next start of each Tessera process' };
+      },
     );
   };
 }

@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { UsageError } from '../errors.js';
 import type { Page, ProviderInfo } from '../api-types.js';
 import { commandContext } from '../context.js';
 import { age, providerLabel } from '../format.js';
@@ -16,6 +19,41 @@ export function registerProviderCommands(program: Command, io: CliIo): void {
       const page = await ctx.client.get<Page<ProviderInfo>>('/v1/providers');
       ctx.printer.result(page.items, () => providerTable(page.items));
     });
+
+  provider
+    .command('credentials')
+    .description("store a provider's credentials, encrypted at rest (they are never shown again)")
+    .argument('<name>', 'provider name')
+    .requiredOption('--from-file <file>', 'a JSON or YAML file of string keys and values, e.g. accessKeyId, secretAccessKey')
+    .action(async (name: string, flags: { fromFile: string }, command: Command) => {
+      const ctx = commandContext(command, io);
+      const credentials = await readCredentialsFile(flags.fromFile);
+      const stored = await ctx.client.put<{ provider: string; keys: string[]; note: string }>(
+        `/v1/providers/${encodeURIComponent(name)}/credentials`,
+        credentials,
+      );
+      ctx.printer.result(stored, () => `credentials for ${stored.provider} (${stored.keys.join(', ')}): ${stored.note}`);
+    });
+}
+
+/** Reads the file here, not on the server: the secret travels only in the request body. */
+async function readCredentialsFile(file: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text); // YAML is a superset of JSON
+  } catch {
+    throw new UsageError(`${file} is neither JSON nor YAML: write an object of string keys and values`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
+    throw new UsageError(`${file} must hold an object whose values are all strings, e.g. {"accessKeyId": "…", "secretAccessKey": "…"}`);
+  }
+  return parsed as Record<string, string>;
 }
 
 function providerTable(providers: ProviderInfo[]): TableView {
