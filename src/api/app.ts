@@ -35,11 +35,13 @@ export async function buildApp(cp: ControlPlane): Promise<FastifyInstance> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  app.addHook('onRequest', rejectNulInQuery);
+  // First, so every answer (an early rejection included) carries the request id.
   app.addHook('onRequest', (req, reply, done) => {
     void reply.header('x-request-id', req.id);
     done();
   });
+  app.addHook('onRequest', rejectNulInQuery);
+
   app.addHook('onResponse', async (req, reply) => {
     cp.metrics.httpRequests.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },

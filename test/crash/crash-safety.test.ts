@@ -65,7 +65,7 @@ describe.each(DIALECTS)('crash safety on %s', (dialect) => {
     let stopKilling = false;
     const killer = (async () => {
       while (!stopKilling) {
-        await sleep(400 + Math.random() * 1600);
+        await sleep(300 + Math.random() * 900);
         if (stopKilling) break;
         await killHard(server!);
         kills++;
@@ -76,6 +76,8 @@ describe.each(DIALECTS)('crash safety on %s', (dialect) => {
     const url = `http://127.0.0.1:${port}`;
     const accepted = new Map<string, string>(); // name → id
     for (let i = 0; i < CREATES; i++) {
+      // Paced like a busy client (not a tight loop), so the kills land all along the run, even on a fast machine.
+      await sleep(Math.random() * 60);
       const name = `c-${i}`;
       for (let tries = 0; ; tries++) {
         if (tries > 600) throw new Error(`create ${name} never got an answer; server log: ${server?.log()}`);
