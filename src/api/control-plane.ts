@@ -33,7 +33,6 @@ export class ControlPlane {
   private discoveryTimer: NodeJS.Timeout | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
   private discoveryRun: Promise<unknown> | null = null;
-  private readonly holder: string;
 
   private constructor(
     readonly store: Store,
@@ -47,9 +46,7 @@ export class ControlPlane {
     readonly logger: Logger,
     private readonly opts: ControlPlaneOptions,
     private readonly secretKey: SecretKey,
-  ) {
-    this.holder = runner.holder;
-  }
+  ) {}
 
   static async open(opts: ControlPlaneOptions): Promise<ControlPlane> {
     mkdirSync(opts.dataDir, { recursive: true });
@@ -82,7 +79,7 @@ export class ControlPlane {
         concurrency: opts.controller?.concurrency,
         leaseMs: (opts.controller?.leaseSeconds ?? 30) * 1000,
       });
-      const discovery = new Discovery(store, providers, opts.logger, { pageSize: opts.discovery?.pageSize ?? 1000, project: 'default' });
+      const discovery = new Discovery(store, providers, { pageSize: opts.discovery?.pageSize ?? 1000, project: 'default' });
       return new ControlPlane(store, providers, catalog, instances, projects, discovery, runner, metrics, opts.logger, opts, key);
     } catch (e) {
       await store.close();
@@ -140,7 +137,7 @@ export class ControlPlane {
     const ttl = Math.max(60_000, (this.opts.discovery?.intervalSeconds ?? 60) * 2000);
     for (const driver of this.providers.all()) {
       const lease = `discovery/${driver.name}`;
-      if (!(await this.store.tryLease(lease, this.holder, ttl))) continue;
+      if (!(await this.store.tryLease(lease, this.runner.holder, ttl))) continue;
       try {
         const r = await this.discovery.sync(driver);
         this.logger.info(r, 'inventory sync');

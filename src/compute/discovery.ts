@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Logger } from 'pino';
 import { INSTANCE_KIND, initialInstanceStatus, type Instance, type InstanceSpec, type InstanceStatus, type Phase } from '../core/instance.js';
 import { LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN } from '../core/resource.js';
 import { TESSERA_ID_LABEL, type ObservedInstance } from '../providers/driver.js';
@@ -55,21 +54,8 @@ export class Discovery {
   constructor(
     private readonly store: Store,
     private readonly providers: ProviderRegistry,
-    private readonly logger: Logger,
     private readonly opts: { pageSize: number; project: string } = { pageSize: 1000, project: 'default' },
   ) {}
-
-  async syncAll(): Promise<SyncResult[]> {
-    const results: SyncResult[] = [];
-    for (const driver of this.providers.all()) {
-      try {
-        results.push(await this.sync(driver));
-      } catch (e) {
-        this.logger.warn({ provider: driver.name, err: { message: (e as Error).message } }, 'inventory sync failed; will try again next interval');
-      }
-    }
-    return results;
-  }
 
   async sync(driver: GuardedDriver): Promise<SyncResult> {
     const started = performance.now();

@@ -50,7 +50,3 @@ export const Image = z
   .object({ provider: z.string(), name: z.string(), os: z.string(), arch: z.string() })
   .meta({ id: 'Image' });
 export type Image = z.infer<typeof Image>;
-
-export function flavorOf(o: Offer): Flavor {
-  return { provider: o.provider, name: o.flavor, vcpus: o.vcpus, memoryGiB: o.memoryGiB, gpus: o.gpus, arch: o.arch, kind: o.kind };
-}

@@ -70,25 +70,3 @@ export function parseLabelSelector(selector: string): LabelRequirement[] {
     return bad(selector, term);
   });
 }
-
-/** In-memory evaluation, used by watch filters and by drivers that cannot filter server-side. */
-export function matchesSelector(labels: Record<string, string>, reqs: LabelRequirement[]): boolean {
-  return reqs.every((r) => {
-    const has = Object.prototype.hasOwnProperty.call(labels, r.key);
-    const v = labels[r.key];
-    switch (r.op) {
-      case 'eq':
-        return has && v === r.value;
-      case 'neq':
-        return !has || v !== r.value;
-      case 'in':
-        return has && r.values.includes(v!);
-      case 'notin':
-        return !has || !r.values.includes(v!);
-      case 'exists':
-        return has;
-      case 'absent':
-        return !has;
-    }
-  });
-}

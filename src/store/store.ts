@@ -156,18 +156,6 @@ export class Store {
     return r;
   }
 
-  async findByExternalId<S, St>(kind: string, provider: string, externalId: string): Promise<Resource<S, St> | null> {
-    const row = await this.db
-      .selectFrom('resources')
-      .selectAll()
-      .where('kind', '=', kind)
-      .where('provider', '=', provider)
-      .where('external_id', '=', externalId)
-      .where('phase', '!=', 'Deleted')
-      .executeTakeFirst();
-    return row ? fromRow<S, St>(row) : null;
-  }
-
   async list<S, St>(kind: string, q: ListQuery = {}): Promise<Page<Resource<S, St>>> {
     const limit = Math.min(Math.max(q.limit ?? 100, 1), 1000);
     let query = this.db.selectFrom('resources as r').selectAll('r').where('r.kind', '=', kind);
@@ -358,13 +346,6 @@ export class Store {
     return out;
   }
 
-  /** Appends an event about a resource without changing it (e.g. a provider error the controller will retry). */
-  async recordEvent(r: Resource, e: EventInput): Promise<StoredEvent> {
-    const event = await this.db.transaction().execute((tx) => this.appendEvent(tx, r, e));
-    this.notify([event]);
-    return event;
-  }
-
   async listEvents(q: { after?: number; kind?: string; resourceId?: string; project?: string | string[]; limit?: number }): Promise<StoredEvent[]> {
     let query = this.db.selectFrom('events').selectAll();
     if (q.after !== undefined) query = query.where('seq', '>', q.after);
@@ -482,11 +463,6 @@ export class Store {
     await this.db.updateTable('work').set({ holder: null, lease_expires_at: null }).where('holder', '=', holder).execute();
   }
 
-  async workDepth(kind: string): Promise<number> {
-    const row = await this.db.selectFrom('work').select((eb) => eb.fn.countAll().as('n')).where('kind', '=', kind).executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
-
   /** Extends this holder's claim on items it is still working on. */
   async renewWork(kind: string, holder: string, ids: string[], leaseMs: number): Promise<void> {
     if (ids.length === 0) return;
@@ -515,10 +491,6 @@ export class Store {
       )
       .executeTakeFirst();
     return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
-  }
-
-  async releaseLease(name: string, holder: string): Promise<void> {
-    await this.db.deleteFrom('leases').where('name', '=', name).where('holder', '=', holder).execute();
   }
 
   // ---------------------------------------------------------------- idempotency keys

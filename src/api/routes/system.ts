@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { CIRCUIT_STATE_GAUGE_VALUE } from '../../runtime/metrics.js';
 import type { ControlPlane } from '../control-plane.js';
 
 /** Liveness, Prometheus metrics and the OpenAPI document: open routes, no /v1 prefix. */
@@ -36,7 +37,6 @@ export function systemRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
 
 async function refreshGauges(cp: ControlPlane): Promise<void> {
   for (const d of cp.providers.all()) {
-    const state = d.breaker.snapshot().state;
-    cp.metrics.circuitState.set({ provider: d.name }, state === 'closed' ? 0 : state === 'half-open' ? 1 : 2);
+    cp.metrics.circuitState.set({ provider: d.name }, CIRCUIT_STATE_GAUGE_VALUE[d.breaker.snapshot().state]);
   }
 }
