@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Discovery } from '../compute/discovery.js';
-import { INSTANCE_KIND } from '../core/instance.js';
 import { InstanceController } from '../compute/instance-controller.js';
 import { InstanceService } from '../compute/instance-service.js';
 import { OfferCatalog } from '../compute/offer-catalog.js';
@@ -12,6 +11,9 @@ import { ControllerRunner } from '../runtime/controller-runner.js';
 import { createMetrics, type Metrics } from '../runtime/metrics.js';
 import { decryptSecret, encryptSecret, loadSecretKey, type SecretKey } from '../runtime/secrets.js';
 import { Store } from '../store/store.js';
+
+/** A client retrying with the same Idempotency-Key within a day gets the first answer back. */
+const IDEMPOTENCY_RETENTION_MS = 24 * 3600 * 1000;
 
 export interface ControlPlaneOptions {
   dataDir: string;
@@ -114,19 +116,13 @@ export class ControlPlane {
   }
 
   /**
-   * Level-triggered safety net: every instance still on its way somewhere is looked at again now and then,
-   * whatever happened to its work item. Settled instances are checked by inventory sync instead (one list call
-   * per page rather than one observe per instance).
+   * Periodic upkeep: instances still on their way somewhere are looked at again whatever happened to their
+   * work item (level-triggered safety net), and Idempotency-Key records past their retention are dropped.
    */
   async resync(): Promise<void> {
     try {
-      const rows = await this.store.db
-        .selectFrom('resources')
-        .select('id')
-        .where('kind', '=', INSTANCE_KIND)
-        .where('phase', 'in', ['Pending', 'Provisioning', 'Deleting'])
-        .execute();
-      await this.store.enqueueMissing(INSTANCE_KIND, rows.map((r) => r.id), Date.now());
+      await this.instances.scheduleUnsettled();
+      await this.store.pruneIdempotent(new Date(Date.now() - IDEMPOTENCY_RETENTION_MS));
     } catch (e) {
       this.logger.warn({ err: { message: (e as Error).message } }, 'resync failed; will retry');
     }

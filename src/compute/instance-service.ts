@@ -108,6 +108,15 @@ export class InstanceService {
     return { ...page, items: page.items.filter((i) => i.spec.managed === q.managed) };
   }
 
+  /**
+   * Gives every instance still on its way somewhere (Pending, Provisioning, Deleting) a work item if it has none;
+   * settled instances are checked by inventory sync instead (one list call a page, not one observe each).
+   */
+  async scheduleUnsettled(): Promise<void> {
+    const ids = await this.store.idsInPhases(INSTANCE_KIND, ['Pending', 'Provisioning', 'Deleting']);
+    await this.store.enqueueMissing(INSTANCE_KIND, ids, Date.now());
+  }
+
   /** Marks the instance for deletion; the controller removes it at the provider, then it becomes Deleted. */
   async delete(id: string, expectedVersion?: number): Promise<Instance> {
     return this.store.update<InstanceSpec, InstanceStatus>(

@@ -188,6 +188,12 @@ export class Store {
     return { items, nextCursor };
   }
 
+  /** Ids of the resources of a kind in the given phases (for periodic re-checks). */
+  async idsInPhases(kind: string, phases: string[]): Promise<string[]> {
+    const rows = await this.db.selectFrom('resources').select('id').where('kind', '=', kind).where('phase', 'in', phases).execute();
+    return rows.map((r) => r.id);
+  }
+
   async count(kind: string, q: Pick<ListQuery, 'provider' | 'phase'> = {}): Promise<number> {
     let query = this.db.selectFrom('resources').select((eb) => eb.fn.countAll().as('n')).where('kind', '=', kind);
     if (q.provider !== undefined) query = query.where('provider', '=', q.provider);

@@ -208,6 +208,16 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(await store.count('Instance', { provider: 'bulk-p' })).toBe(1200);
   });
 
+  it('idempotency records older than the retention are pruned, newer ones kept', async () => {
+    const scope = 'POST /v1/prune';
+    expect(await store.claimIdempotent(scope, 'old', 'h')).toEqual({ state: 'new' });
+    await store.completeIdempotent(scope, 'old', 202, '{}');
+    await store.pruneIdempotent(new Date(Date.now() + 1000)); // everything so far is "old"
+    expect(await store.claimIdempotent(scope, 'old', 'other')).toEqual({ state: 'new' }); // gone: the key is free again
+    await store.pruneIdempotent(new Date(Date.now() - 60_000));
+    expect(await store.claimIdempotent(scope, 'old', 'other')).toEqual({ state: 'in-progress' }); // recent: kept
+  });
+
   it('idempotency keys: reserve, complete, replay; a different request under the same key is refused', async () => {
     const scope = 'POST /v1/instances';
     expect(await store.claimIdempotent(scope, 'k1', 'h1')).toEqual({ state: 'new' });
