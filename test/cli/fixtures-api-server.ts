@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Instance, Phase } from '../../src/core/instance.js';
+import { initialInstanceStatus, type Instance, type Phase } from '../../src/core/instance.js';
 import type { EventRecord, FlavorInfo, ImageInfo, ProjectInfo, ProviderInfo, RegionInfo } from '../../src/cli/api-types.js';
 
 export interface RecordedRequest {
@@ -60,20 +60,10 @@ export function makeInstance(overrides: Partial<Instance> & { phase?: Phase } = 
       reboots: 0,
     },
     status: {
+      ...initialInstanceStatus(),
       phase: phase ?? 'Pending',
-      reason: null,
-      message: null,
-      externalId: null,
-      createToken: null,
-      createAttempt: 0,
-      addresses: [],
-      kind: null,
       observedGeneration: phase && phase !== 'Pending' ? 1 : 0,
-      lastObservedAt: null,
-      conditions: [],
       scheduling: { reason: 'cheapest offer that fits', priceMicrosPerHour: 38_400, alternatives: [] },
-      discovered: false,
-      observedReboots: 0,
     },
     ...rest,
   };
