@@ -35,18 +35,19 @@ export async function buildApp(cp: ControlPlane): Promise<FastifyInstance> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
-  // First, so every answer (an early rejection included) carries the request id.
+  // One hook rather than two (each costs a turn of Fastify's hook runner on every request). The id header comes
+  // first, so every answer (an early rejection included) carries it.
   app.addHook('onRequest', (req, reply, done) => {
     void reply.header('x-request-id', req.id);
-    done();
+    rejectNulInQuery(req, done);
   });
-  app.addHook('onRequest', rejectNulInQuery);
 
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     cp.metrics.httpRequests.observe(
       { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 
   await app.register(fastifySwagger, {

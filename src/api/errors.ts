@@ -79,7 +79,7 @@ export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, re
  * A NUL character can never be part of a name, id, label or cursor, and PostgreSQL text refuses it: it is
  * turned away at the door rather than deep in a query.
  */
-export function rejectNulInQuery(req: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
+export function rejectNulInQuery(req: FastifyRequest, done: (err?: Error) => void): void {
   const q = req.url.indexOf('?');
   const rest = q === -1 ? '' : req.url.slice(q);
   if (!rest.includes('\u0000') && !rest.toLowerCase().includes('%00')) return done();

@@ -36,16 +36,37 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Connection> {
 function openSqlite(file: string): Connection {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file);
-  // WAL lets readers run beside the single writer; NORMAL sync is durable across a process crash (not power loss).
+  try {
+    configureSqlite(sqlite);
+  } catch (e) {
+    sqlite.close();
+    if ((e as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new Error(
+        `${file} is in use by another Tessera server: stop that one, or give this one its own --data-dir (to run several servers on one database, use PostgreSQL)`,
+      );
+    }
+    throw e;
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+}
+
+function configureSqlite(sqlite: BetterSqlite3.Database): void {
+  // A server that has just exited may still hold the file for a moment.
+  sqlite.pragma('busy_timeout = 5000');
+  // One server per data directory: the file stays locked by this process until it closes, so a second server
+  // is refused instead of writing behind this one's back (the store's row cache relies on being the only
+  // writer), and no read pays for the shared-memory locking WAL otherwise needs between processes.
+  sqlite.pragma('locking_mode = EXCLUSIVE');
+  // WAL lets reads run beside the single writer; NORMAL sync is durable across a process crash (not power loss).
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
   // Checkpoint the WAL every ~40 MB rather than every 4 MB: bulk writes (inventory sync) otherwise spend a third
   // of their time checkpointing.
   sqlite.pragma('wal_autocheckpoint = 10000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect: 'sqlite', sqlite, close: () => db.destroy() };
+  // Exclusive mode locks at the first write: take the lock now, so a second server stops at start.
+  sqlite.exec('BEGIN IMMEDIATE; COMMIT');
 }
 
 const STATEMENT_CACHE_SIZE = 500;

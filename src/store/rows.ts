@@ -49,6 +49,20 @@ export function fromRow<Spec, Status>(row: ResourcesTable): Resource<Spec, Statu
   };
 }
 
+/**
+ * The resource as JSON, built from the row's own JSON columns without decoding and re-encoding them: what a
+ * read by id answers with. Same fields and order as `JSON.stringify(fromRow(row))`.
+ */
+export function encodeRow(row: ResourcesTable): string {
+  return (
+    `{"id":${JSON.stringify(row.id)},"kind":${JSON.stringify(row.kind)},"project":${JSON.stringify(row.project)},` +
+    `"name":${JSON.stringify(row.name)},"labels":${row.labels},"spec":${row.spec},"status":${row.status},` +
+    `"generation":${Number(row.generation)},"resourceVersion":${Number(row.resource_version)},` +
+    `"createdAt":${JSON.stringify(row.created_at)},"updatedAt":${JSON.stringify(row.updated_at)},` +
+    `"deletedAt":${JSON.stringify(row.deleted_at)}}`
+  );
+}
+
 /** Opaque keyset cursor: the last id of the previous page. */
 export function encodeCursor(lastId: string): string {
   return Buffer.from(JSON.stringify({ after: lastId })).toString('base64url');

@@ -5,7 +5,8 @@ import type { Resource } from '../core/resource.js';
 import type { LabelRequirement } from '../core/selector.js';
 import { openDatabase, type Connection, type DatabaseOptions, type Dialect } from './connect.js';
 import { migrateToLatest } from './migrate.js';
-import { decodeCursor, encodeCursor, fromRow, toRow } from './rows.js';
+import { RowCache } from './row-cache.js';
+import { decodeCursor, encodeCursor, encodeRow, fromRow, toRow } from './rows.js';
 import type { Database, EventsTable, ResourcesTable } from './schema.js';
 
 export interface StoredEvent {
@@ -68,6 +69,9 @@ type Tx = Kysely<Database> | Transaction<Database>;
 /** A request runs for well under this; an older in-progress reservation was left by a process that died. */
 const STALE_RESERVATION_MS = 10_000;
 
+/** Rows kept in memory for reads by id on SQLite (a few MB: rows are a few kB at most). */
+const ROW_CACHE_CAPACITY = 10_000;
+
 /** Arbitrary constant: the advisory lock that orders event inserts on PostgreSQL. */
 const EVENT_ORDER_LOCK = 0x7e55e4a;
 
@@ -85,7 +89,11 @@ export class Store {
   ) {
     this.notifier.setMaxListeners(0);
     this.getById = connection.db.selectFrom('resources').selectAll().where('kind', '=', '').where('id', '=', '').compile();
+    // SQLite is held in exclusive mode by this process (see connect.ts), so every write passes through here.
+    this.rowCache = connection.dialect === 'sqlite' ? new RowCache(ROW_CACHE_CAPACITY) : null;
   }
+
+  private readonly rowCache: RowCache | null;
 
   /** The hottest read of all (every GET by id, every reconcile): built and compiled once, run with new values. */
   private readonly getById: CompiledQuery;
@@ -146,8 +154,24 @@ export class Store {
 
 
   async get<S, St>(kind: string, id: string): Promise<Resource<S, St> | null> {
+    const row = await this.getRow(kind, id);
+    return row ? fromRow<S, St>(row) : null;
+  }
+
+  /** A resource already encoded as JSON (for answering a read), with its project (for deciding who may see it). */
+  async getEncoded(kind: string, id: string): Promise<{ project: string; json: string } | null> {
+    const row = await this.getRow(kind, id);
+    return row ? { project: row.project, json: encodeRow(row) } : null;
+  }
+
+  private async getRow(kind: string, id: string): Promise<ResourcesTable | undefined> {
+    const cached = this.rowCache?.get(kind, id);
+    if (cached) return cached;
+    const readStartedAt = this.rowCache?.epoch() ?? 0;
     const { rows } = await this.db.executeQuery<ResourcesTable>({ ...this.getById, parameters: [kind, id] });
-    return rows[0] ? fromRow<S, St>(rows[0]) : null;
+    const row = rows[0];
+    if (row) this.rowCache?.fill(kind, id, row, readStartedAt);
+    return row;
   }
 
   async mustGet<S, St>(kind: string, id: string): Promise<Resource<S, St>> {
@@ -241,6 +265,7 @@ export class Store {
       const toAppend = Array.isArray(said) ? said : [said];
       const events: StoredEvent[] = [];
       const ok = await this.db.transaction().execute(async (tx) => {
+        this.rowCache?.invalidate(kind, id);
         const { id: _id, kind: _kind, created_at: _c, ...cols } = toRow(written);
         const res = await tx
           .updateTable('resources')
@@ -280,6 +305,7 @@ export class Store {
     await this.db.transaction().execute(async (tx) => {
       for (let i = 0; i < resources.length; i += batchSize) {
         const batch = resources.slice(i, i + batchSize);
+        for (const r of batch) this.rowCache?.invalidate(r.kind, r.id);
         await tx
           .insertInto('resources')
           .values(batch.map(toRow))

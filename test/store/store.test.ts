@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
 import { parseLabelSelector } from '../../src/core/selector.js';
-import type { Store } from '../../src/store/store.js';
+import type { Resource } from '../../src/core/resource.js';
+import { Store } from '../../src/store/store.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/databases.js';
 
 interface Spec {
@@ -76,6 +77,37 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     const got = await store.get<Spec, Status>('Instance', r.id);
     expect(got!.spec.size).toBe(11);
     expect(got!.resourceVersion).toBe(11);
+  });
+
+  it('a read by id sees the latest write, also when a read and a write of the same resource interleave', async () => {
+    for (let i = 0; i < 40; i++) {
+      const r = await make(`interleave-${i}`);
+      const bump = (x: Resource<Spec, Status>) => ({ ...x, spec: { ...x.spec, size: x.spec.size + 1 } });
+      // The first read misses any cache and is still reading when the write commits.
+      const [before] = await Promise.all([store.get<Spec, Status>('Instance', r.id), store.update<Spec, Status>('Instance', r.id, bump)]);
+      expect([1, 2]).toContain(before!.resourceVersion);
+      const after = await store.get<Spec, Status>('Instance', r.id);
+      expect(after!.resourceVersion).toBe(2);
+      expect(after!.spec.size).toBe(2);
+    }
+  });
+
+  it('a read by id after a bulk upsert sees the replaced resource', async () => {
+    const r = await make('bulk-replaced', { v: 'one' });
+    expect((await store.get<Spec, Status>('Instance', r.id))!.labels).toEqual({ v: 'one' });
+    await store.bulkUpsert([{ ...r, labels: { v: 'two' }, spec: { ...r.spec, size: 7 } }], null);
+    const got = await store.get<Spec, Status>('Instance', r.id);
+    expect(got!.labels).toEqual({ v: 'two' });
+    expect(got!.spec.size).toBe(7);
+    expect(got!.resourceVersion).toBe(2);
+  });
+
+  it('the encoded read is exactly the resource as JSON', async () => {
+    const r = await make('encoded "quoted" \\ näme ✓', { app: 'web' });
+    const encoded = await store.getEncoded('Instance', r.id);
+    expect(encoded!.project).toBe('default');
+    expect(encoded!.json).toBe(JSON.stringify(await store.get('Instance', r.id)));
+    expect(await store.getEncoded('Instance', 'i-missing')).toBeNull();
   });
 
   it('lists with filters, label selectors and cursor pagination', async () => {
@@ -261,4 +293,22 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     await store.abandonIdempotent(scope, 'k2');
     expect(await store.claimIdempotent(scope, 'k2', 'h1')).toEqual({ state: 'new' });
   });
+});
+
+describe('embedded SQLite store', () => {
+  it('is held by one server at a time: a second one on the same file is refused with the reason', async () => {
+    const tdb = await createTestDatabase('sqlite');
+    const first = await tdb.open();
+    try {
+      await expect(Store.open(tdb.options)).rejects.toThrow(/in use by another Tessera server.*--data-dir.*PostgreSQL/);
+      // The first is unaffected, and once it closes the file can be opened again.
+      expect(await first.count('Instance')).toBe(0);
+      await first.close();
+      const again = await tdb.open();
+      await again.close();
+    } finally {
+      await first.close().catch(() => {});
+      await tdb.dispose();
+    }
+  }, 20_000);
 });

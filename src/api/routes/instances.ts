@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { InstanceAction, InstanceCreate, InstanceView, Phase } from '../../core/instance.js';
 import { parseLabelSelector } from '../../core/selector.js';
 import type { ControlPlane } from '../control-plane.js';
+import { sendEncoded } from '../send-encoded.js';
 import { COMMON_ERRORS, IdParams, Limit, pageOf } from '../schemas.js';
 
 const ListQuery = z
@@ -69,7 +70,8 @@ export function instanceRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
     app.get(
       '/v1/instances/:id',
       { schema: { summary: 'Get an instance', tags: ['compute'], params: IdParams, response: { 200: InstanceView, ...COMMON_ERRORS } } },
-      async (req) => cp.instances.get(req.params.id),
+      // Answered with the stored JSON as is: a read by id neither decodes nor re-encodes the resource.
+      async (req, reply) => sendEncoded(reply, await cp.instances.getEncoded(req.params.id)),
     );
 
     app.delete(
