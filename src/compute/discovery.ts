@@ -4,6 +4,7 @@ import { LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN } from '../core/resource.js';
 import { TESSERA_ID_LABEL, type ObservedInstance } from '../providers/driver.js';
 import type { GuardedDriver } from '../providers/guarded-driver.js';
 import type { ProviderRegistry } from '../providers/registry.js';
+import { readAhead } from '../runtime/read-ahead.js';
 import type { Store } from '../store/store.js';
 
 export interface SyncResult {
@@ -62,7 +63,8 @@ export class Discovery {
     const seen = new Set<string>();
     let discovered = 0;
     let requeued = 0;
-    for await (const page of driver.list({ pageSize: this.opts.pageSize })) {
+    // The next page is listed while this one is recorded.
+    for await (const page of readAhead(driver.list({ pageSize: this.opts.pageSize }))) {
       const known = await this.knownByExternalId(driver.name, page.map((o) => o.externalId));
       const fresh: Instance[] = [];
       const toRequeue: string[] = [];

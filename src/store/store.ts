@@ -72,6 +72,9 @@ const STALE_RESERVATION_MS = 10_000;
 /** Rows kept in memory for reads by id on SQLite (a few MB: rows are a few kB at most). */
 const ROW_CACHE_CAPACITY = 10_000;
 
+/** Bulk writes smaller than this never trigger a statistics refresh of their own. */
+const ANALYZE_MIN_ROWS = 2_000;
+
 /** Arbitrary constant: the advisory lock that orders event inserts on PostgreSQL. */
 const EVENT_ORDER_LOCK = 0x7e55e4a;
 
@@ -336,7 +339,26 @@ export class Store {
       }
     });
     this.notify(events);
+    await this.refreshPlannerStatistics(resources.length);
   }
+
+  /**
+   * PostgreSQL plans from table statistics that autovacuum refreshes only about once a minute. After bulk
+   * writes have doubled the resources since the last refresh (an inventory sync of a new provider), they are
+   * refreshed at once: with stale ones the planner takes a 100,000-row table for a small one and scans it for
+   * every page of the next sync (≈ 45 ms instead of 4 ms a page here).
+   */
+  private async refreshPlannerStatistics(rowsWritten: number): Promise<void> {
+    if (this.dialect !== 'postgres') return;
+    this.rowsSinceAnalyze += rowsWritten;
+    if (this.rowsSinceAnalyze < Math.max(ANALYZE_MIN_ROWS, this.rowsAtAnalyze)) return;
+    this.rowsAtAnalyze += this.rowsSinceAnalyze;
+    this.rowsSinceAnalyze = 0;
+    await sql`analyze resources`.execute(this.db);
+  }
+
+  private rowsSinceAnalyze = 0;
+  private rowsAtAnalyze = 0;
 
   private async writeLabels(tx: Tx, id: string, labels: Record<string, string>, replace: boolean): Promise<void> {
     if (replace) await tx.deleteFrom('resource_labels').where('resource_id', '=', id).execute();
