@@ -273,28 +273,6 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(await store.count('Instance', { provider: 'bulk-p' })).toBe(1200);
   });
 
-  it.runIf(dialect === 'postgres')('a bulk write that doubles the resources refreshes the planner statistics at once', async () => {
-    const at = store.nowIso();
-    const rows = Array.from({ length: 2500 }, (_, i) => ({
-      id: `i-stats${String(i).padStart(8, '0')}`,
-      kind: 'Instance',
-      project: 'default',
-      name: `stats-${i}`,
-      labels: {},
-      spec: { provider: 'stats-p', region: 'r', size: i },
-      status: { phase: 'Running' },
-      generation: 1,
-      resourceVersion: 1,
-      createdAt: at,
-      updatedAt: at,
-      deletedAt: null,
-    }));
-    await store.bulkUpsert(rows, null);
-    const { rows: stats } = await sql<{ reltuples: number }>`select reltuples from pg_class where oid = 'resources'::regclass`.execute(store.db);
-    // Without the refresh PostgreSQL still believes the table is empty (reltuples -1 or 0) until autovacuum runs.
-    expect(Number(stats[0]!.reltuples)).toBeGreaterThanOrEqual(2500);
-  });
-
   it('idempotency records older than the retention are pruned, newer ones kept', async () => {
     const scope = 'POST /v1/prune';
     expect(await store.claimIdempotent(scope, 'old', 'h')).toEqual({ state: 'new' });
@@ -334,4 +312,35 @@ describe('embedded SQLite store', () => {
       await tdb.dispose();
     }
   }, 20_000);
+});
+
+describe('PostgreSQL store', () => {
+  it('a bulk write that doubles the resources refreshes the planner statistics at once', async () => {
+    const tdb = await createTestDatabase('postgres');
+    const store = await tdb.open();
+    try {
+      const at = store.nowIso();
+      const rows = Array.from({ length: 2500 }, (_, i) => ({
+        id: `i-stats${String(i).padStart(8, '0')}`,
+        kind: 'Instance',
+        project: 'default',
+        name: `stats-${i}`,
+        labels: {},
+        spec: { provider: 'stats-p', region: 'r', size: i },
+        status: { phase: 'Running' },
+        generation: 1,
+        resourceVersion: 1,
+        createdAt: at,
+        updatedAt: at,
+        deletedAt: null,
+      }));
+      await store.bulkUpsert(rows, null);
+      const { rows: stats } = await sql<{ reltuples: number }>`select reltuples from pg_class where oid = 'resources'::regclass`.execute(store.db);
+      // Without the refresh PostgreSQL still believes the table is empty (reltuples -1 or 0) until autovacuum runs.
+      expect(Number(stats[0]!.reltuples)).toBeGreaterThanOrEqual(2500);
+    } finally {
+      await store.close();
+      await tdb.dispose();
+    }
+  });
 });
