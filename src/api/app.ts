@@ -2,11 +2,14 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
+import { registerAuditTrail } from './audit-trail.js';
+import { registerAuth } from './auth.js';
 import type { ControlPlane } from './control-plane.js';
 import { errorHandler, frameworkErrorHandler, notFoundHandler, rejectNulInQuery } from './errors.js';
 import { registerIdempotency } from './idempotency.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { eventRoutes } from './routes/events.js';
+import { identityRoutes } from './routes/identity.js';
 import { instanceRoutes } from './routes/instances.js';
 import { projectRoutes } from './routes/projects.js';
 import { providerRoutes } from './routes/providers.js';
@@ -62,6 +65,8 @@ export async function buildApp(cp: ControlPlane): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
+  registerAuth(app, cp);
+  registerAuditTrail(app, cp);
   registerIdempotency(app, cp.store);
 
   const typed = app.withTypeProvider<ZodTypeProvider>();
@@ -71,6 +76,7 @@ export async function buildApp(cp: ControlPlane): Promise<FastifyInstance> {
   await typed.register(providerRoutes(cp));
   await typed.register(projectRoutes(cp));
   await typed.register(eventRoutes(cp));
+  await typed.register(identityRoutes(cp));
   await app.ready();
   return app;
 }

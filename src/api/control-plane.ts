@@ -5,6 +5,7 @@ import { Discovery } from '../compute/discovery.js';
 import { InstanceController } from '../compute/instance-controller.js';
 import { InstanceService } from '../compute/instance-service.js';
 import { OfferCatalog } from '../compute/offer-catalog.js';
+import { IdentityService, type BootstrapOutcome } from '../identity/identity-service.js';
 import { ProjectService } from '../identity/projects.js';
 import { ProviderRegistry, type ProviderConfig } from '../providers/registry.js';
 import { ControllerRunner } from '../runtime/controller-runner.js';
@@ -25,6 +26,8 @@ export interface ControlPlaneOptions {
   controller?: { concurrency?: number; leaseSeconds?: number; pollMs?: number; resyncSeconds?: number };
   discovery?: { intervalSeconds: number; pageSize: number } | null;
   env?: NodeJS.ProcessEnv;
+  /** /metrics without authentication, for a Prometheus scraper (default true). */
+  metricsPublic?: boolean;
 }
 
 /**
@@ -42,6 +45,9 @@ export class ControlPlane {
     readonly catalog: OfferCatalog,
     readonly instances: InstanceService,
     readonly projects: ProjectService,
+    readonly identity: IdentityService,
+    /** What the first start did about the organisation admin (the server prints a new token once). */
+    readonly bootstrap: BootstrapOutcome,
     readonly discovery: Discovery,
     readonly runner: ControllerRunner,
     readonly metrics: Metrics,
@@ -71,6 +77,8 @@ export class ControlPlane {
       const catalog = new OfferCatalog(providers);
       const projects = new ProjectService(store);
       await projects.ensureDefault();
+      const identity = new IdentityService(store);
+      const bootstrap = await identity.bootstrap((opts.env ?? process.env).TESSERA_BOOTSTRAP_TOKEN || undefined);
       const instances = new InstanceService(store, providers, catalog);
       const controller = new InstanceController(store, providers, { pollMs: opts.controller?.pollMs });
       const runner = new ControllerRunner({
@@ -82,11 +90,15 @@ export class ControlPlane {
         leaseMs: (opts.controller?.leaseSeconds ?? 30) * 1000,
       });
       const discovery = new Discovery(store, providers, { pageSize: opts.discovery?.pageSize ?? 1000, project: 'default' });
-      return new ControlPlane(store, providers, catalog, instances, projects, discovery, runner, metrics, opts.logger, opts, key);
+      return new ControlPlane(store, providers, catalog, instances, projects, identity, bootstrap, discovery, runner, metrics, opts.logger, opts, key);
     } catch (e) {
       await store.close();
       throw e;
     }
+  }
+
+  get metricsPublic(): boolean {
+    return this.opts.metricsPublic ?? true;
   }
 
   /**

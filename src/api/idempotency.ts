@@ -10,6 +10,18 @@ declare module 'fastify' {
   interface FastifyRequest {
     idempotency?: { scope: string; key: string };
   }
+  interface FastifyContextConfig {
+    /** The answer carries a secret shown once (a new token): it is kept, for replays, without it. */
+    answerHoldsSecret?: boolean;
+  }
+}
+
+/** What is kept of an answer for replay: everything, except a secret that must never be stored. */
+function keptAnswer(req: FastifyRequest, payload: unknown): string {
+  const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  if (!req.routeOptions.config.answerHoldsSecret) return text;
+  const { secret: _secret, ...rest } = JSON.parse(text) as Record<string, unknown>;
+  return JSON.stringify({ ...rest, secretShownOnce: true });
 }
 
 /**
@@ -31,7 +43,8 @@ export function registerIdempotency(app: FastifyInstance, store: Store): void {
     if (typeof key !== 'string' || !KEY_PATTERN.test(key)) {
       throw new InvalidInputError('Idempotency-Key must be 1-255 letters, digits or ._:- (a UUID is ideal)', { field: 'Idempotency-Key' });
     }
-    const scope = `${req.method} ${req.url.split('?')[0]}`;
+    // Keys are the caller's own: another principal's key never replays someone else's answer.
+    const scope = `${req.principal?.id ?? 'anonymous'} ${req.method} ${req.url.split('?')[0]}`;
     const hash = createHash('sha256').update(JSON.stringify(req.body ?? null)).digest('hex');
     const claim = await store.claimIdempotent(scope, key, hash);
     switch (claim.state) {
@@ -55,7 +68,7 @@ export function registerIdempotency(app: FastifyInstance, store: Store): void {
     req.idempotency = undefined;
     // Server-side failures are not remembered: the client's retry should run again, not replay the failure.
     if (reply.statusCode >= 500) await store.abandonIdempotent(idem.scope, idem.key);
-    else await store.completeIdempotent(idem.scope, idem.key, reply.statusCode, typeof payload === 'string' ? payload : JSON.stringify(payload));
+    else await store.completeIdempotent(idem.scope, idem.key, reply.statusCode, keptAnswer(req, payload));
     return payload;
   }
 }

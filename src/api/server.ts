@@ -18,6 +18,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Run controllers and inventory sync in this process (default true; an API-only process sets false). */
   background?: boolean;
+  /** Where a new bootstrap token is shown, once (default: stderr, away from the JSON log lines on stdout). */
+  announce?: (text: string) => void;
 }
 
 export interface RunningServer {
@@ -47,6 +49,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     controller: config.controller,
     discovery: config.discovery,
     env,
+    metricsPublic: config.metrics.public,
   });
   let app: FastifyInstance;
   try {
@@ -64,6 +67,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     { url, database: cp.store.dialect, providers: cp.providers.names(), demoEstate: usingDemo },
     usingDemo ? 'Tessera is serving the demo estate (simulated providers: onprem, aws-sim, gcp-sim, azure-sim)' : 'Tessera is serving',
   );
+  announceBootstrap(cp, logger, opts.announce ?? ((text) => process.stderr.write(text)));
   let closing: Promise<void> | null = null;
   return {
     url,
@@ -75,4 +79,18 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
         await cp.close();
       })()),
   };
+}
+
+function announceBootstrap(cp: ControlPlane, logger: Logger, announce: (text: string) => void): void {
+  const b = cp.bootstrap;
+  if (b.created && !b.preset) {
+    announce(
+      `\nTessera created the organisation admin "${b.admin}". Its API token, shown this once:\n\n  ${b.token}\n\n` +
+        `Sign the CLI in with:  tessera login --token ${b.token}\n(or export TESSERA_TOKEN=${b.token})\n\n`,
+    );
+  } else if (b.created) {
+    logger.info({ admin: b.admin }, 'created the organisation admin with the token from TESSERA_BOOTSTRAP_TOKEN');
+  } else if (b.presetIgnored) {
+    logger.warn('TESSERA_BOOTSTRAP_TOKEN was ignored: this database already has its admin (create tokens with tessera token create)');
+  }
 }

@@ -153,7 +153,7 @@ export class ApiClient {
     const envelope = parseErrorEnvelope(text);
     if (envelope) {
       let message = envelope.message;
-      if (response.status === 401 && !this.token) message += '; set TESSERA_TOKEN to an API token';
+      if (response.status === 401 && !this.token) message += '; sign in with tessera login (or set TESSERA_TOKEN to an API token)';
       return new ApiError(response.status, envelope.code, message, envelope.requestId, envelope.details);
     }
     // Not Tessera's error shape (a proxy, or another service on this port): quote the start of what came back.

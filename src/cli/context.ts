@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ApiClient, DEFAULT_API_URL } from './client.js';
+import { credentialsPath, savedToken } from './credentials-file.js';
 import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 import { Printer, type OutputFormat } from './output.js';
@@ -21,9 +22,10 @@ export interface CommandContext {
 /** Builds the context from the global options given anywhere on the command line, then the environment. */
 export function commandContext(command: Command, io: CliIo): CommandContext {
   const options = command.optsWithGlobals<GlobalOptions>();
+  const baseUrl = options.url ?? envUrl(io);
   return {
     io,
-    client: new ApiClient({ baseUrl: options.url ?? envUrl(io), token: io.env['TESSERA_TOKEN'] || undefined }),
+    client: new ApiClient({ baseUrl, token: io.env['TESSERA_TOKEN'] || savedToken(credentialsPath(io.env), baseUrl.replace(/\/+$/, '')) }),
     printer: new Printer(io.stdout, options.output, io.env),
   };
 }

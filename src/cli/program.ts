@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { registerEventsCommand } from './commands/events.js';
 import { registerFlavorCommands } from './commands/flavor.js';
+import { registerIdentityCommands } from './commands/identity.js';
 import { registerImageCommands } from './commands/image.js';
 import { registerInstanceCommands } from './commands/instance.js';
 import { registerProjectCommands } from './commands/project.js';
@@ -39,7 +40,10 @@ function buildProgram(io: CliIo): Command {
       new Option('--url <url>', `API server URL (default: $TESSERA_URL, else ${DEFAULT_API_URL})`).argParser(httpUrl),
     )
     .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
-    .addHelpText('after', '\nEnvironment: TESSERA_URL (API server URL), TESSERA_TOKEN (API token, sent as a bearer token).');
+    .addHelpText(
+      'after',
+      '\nEnvironment: TESSERA_URL (API server URL), TESSERA_TOKEN (API token, sent as a bearer token; else the one tessera login kept).',
+    );
 
   registerServerCommand(program, io);
   registerInstanceCommands(program, io);
@@ -48,6 +52,7 @@ function buildProgram(io: CliIo): Command {
   registerRegionCommands(program, io);
   registerImageCommands(program, io);
   registerProjectCommands(program, io);
+  registerIdentityCommands(program, io);
   registerEventsCommand(program, io);
   registerWatchCommand(program, io);
   return program;

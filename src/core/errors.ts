@@ -49,3 +49,15 @@ export class UnavailableError extends TesseraError {
   readonly status = 503;
   readonly code = 'Unavailable';
 }
+
+/** No valid credentials came with the request: no token, an unknown, expired or revoked one (401). */
+export class UnauthenticatedError extends TesseraError {
+  readonly status = 401;
+  readonly code = 'Unauthenticated';
+}
+
+/** The caller is known but its roles do not allow this (403). */
+export class ForbiddenError extends TesseraError {
+  readonly status = 403;
+  readonly code = 'Forbidden';
+}

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../core/errors.js';
+import { InvalidInputError, NotFoundError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { DEFAULT_PROJECT, PROJECT_KIND, type Project, type ProjectCreate, type ProjectSpec } from '../core/project.js';
 import type { Store } from '../store/store.js';
@@ -26,6 +26,11 @@ export class ProjectService {
   async findByName(name: string): Promise<Project | null> {
     const page = await this.store.list<ProjectSpec, ProjectStatus>(PROJECT_KIND, { name, limit: 1 });
     return page.items[0] ?? null;
+  }
+
+  /** What a caller who may not see a project is told about it: the same as for one that does not exist. */
+  notFound(name: string): NotFoundError {
+    return new NotFoundError(`project "${name}" does not exist, or you hold no role in it: list yours with tessera project list`, { project: name });
   }
 
   /** Refuses a write into a project that does not exist, naming the ones that do. */

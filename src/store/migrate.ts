@@ -1,12 +1,14 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Dialect } from './connect.js';
 import * as m001 from './migrations/001-initial.js';
+import * as m002 from './migrations/002-identity.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
 /** Listed in code, not read from a folder, so the compiled build and the tests run the same list. */
 const MIGRATIONS: Record<string, DialectMigration> = {
   '001-initial': m001,
+  '002-identity': m002,
 };
 
 class StaticProvider implements MigrationProvider {

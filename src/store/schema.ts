@@ -74,6 +74,82 @@ export interface CredentialsTable {
   updated_at: string;
 }
 
+export interface PrincipalsTable {
+  id: string;
+  name: string;
+  kind: string;
+  display_name: string | null;
+  email: string | null;
+  /** 0 or 1 (a boolean both dialects store the same way). */
+  org_admin: number;
+  source: string;
+  created_at: string;
+  last_login_at: string | null;
+}
+
+export interface RoleBindingsTable {
+  principal_id: string;
+  project: string;
+  source: string;
+  role: string;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  secret_hash: string;
+  principal_id: string;
+  name: string;
+  /** JSON array of {project, role}, or null for "everything the principal holds". */
+  scopes: string | null;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  secret_hash: string;
+  principal_id: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  saml_name_id: string | null;
+  saml_name_id_format: string | null;
+  saml_session_index: string | null;
+}
+
+export interface AuditLogTable {
+  seq: Generated<number>;
+  at: string;
+  principal_id: string | null;
+  principal_name: string | null;
+  via: string | null;
+  source_ip: string | null;
+  user_agent: string | null;
+  action: string;
+  method: string | null;
+  path: string | null;
+  resource_kind: string | null;
+  resource_id: string | null;
+  project: string | null;
+  result: string;
+  status_code: number | null;
+  request_id: string | null;
+  message: string;
+}
+
+export interface SamlSeenAssertionsTable {
+  id: string;
+  expires_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
 export interface Database {
   resources: ResourcesTable;
   resource_labels: ResourceLabelsTable;
@@ -82,4 +158,11 @@ export interface Database {
   leases: LeasesTable;
   idempotency_keys: IdempotencyTable;
   provider_credentials: CredentialsTable;
+  principals: PrincipalsTable;
+  role_bindings: RoleBindingsTable;
+  api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
+  audit_log: AuditLogTable;
+  saml_seen_assertions: SamlSeenAssertionsTable;
+  settings: SettingsTable;
 }

@@ -62,7 +62,7 @@ describe.each(DIALECTS)('provider credentials on %s', (dialect) => {
   });
 
   it('`tessera provider credentials NAME --from-file` stores them and prints only the key names', async () => {
-    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const url = await t.anonymous.listen({ port: 0, host: '127.0.0.1' });
     const file = join(tdb.dataDir, 'creds.yaml');
     writeFileSync(file, `clientId: app-1\nclientSecret: ${SECRET}\n`, { mode: 0o600 });
     const run = await runCli(['provider', 'credentials', 'vault', '--from-file', file], { url });

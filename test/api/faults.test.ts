@@ -28,7 +28,7 @@ describe.each(DIALECTS)('faults on %s', (dialect) => {
       ],
       { controller: { concurrency: 16 } },
     );
-    url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    url = await t.anonymous.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {
     await t?.close();

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/fixtures-cli.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/databases.js';
-import { simProvider, startTestPlane, type TestPlane } from '../support/control-plane.js';
+import { simProvider, startTestPlane, TEST_ADMIN_TOKEN, type TestPlane } from '../support/control-plane.js';
+
+const AUTH = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 interface WatchMessage {
   id: number;
@@ -13,7 +15,7 @@ interface WatchMessage {
 async function readEvents(url: string, headers: Record<string, string>, until: (m: WatchMessage[]) => boolean, timeoutMs = 15_000): Promise<WatchMessage[]> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), timeoutMs);
-  const res = await fetch(url, { headers, signal: ac.signal });
+  const res = await fetch(url, { headers: { ...AUTH, ...headers }, signal: ac.signal });
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const messages: WatchMessage[] = [];
   const decoder = new TextDecoder();
@@ -48,7 +50,7 @@ describe.each(DIALECTS)('watch (SSE) on %s', (dialect) => {
   beforeAll(async () => {
     tdb = await createTestDatabase(dialect);
     t = await startTestPlane(tdb, [simProvider('ws', { provisionSeconds: 0.3 })]);
-    url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    url = await t.anonymous.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(async () => {
     await t?.close();
@@ -59,7 +61,7 @@ describe.each(DIALECTS)('watch (SSE) on %s', (dialect) => {
     const from = await t.cp.store.latestEventSeq();
     const create = fetch(`${url}/v1/instances`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...AUTH, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'watched', provider: 'ws', flavor: 'small' }),
     });
     const running = (m: WatchMessage[]) => m.some((x) => x.event === 'PhaseChanged' && x.data.reason === 'Running');

@@ -104,9 +104,9 @@ describe('exit code 1: the command ran and failed', () => {
       res.end(JSON.stringify(ok ? { items: [] } : { error: { code: 'Unauthenticated', message: 'sign in first', requestId: 'r-9' } }));
       return true;
     });
-    const without = await runCli(['project', 'list'], { url: api.url });
+    const without = await runCli(['project', 'list'], { url: api.url, env: { TESSERA_TOKEN: '' } });
     expect(without.code).toBe(1);
-    expect(without.stderr).toContain('sign in first; set TESSERA_TOKEN to an API token');
+    expect(without.stderr).toContain('sign in first; sign in with tessera login (or set TESSERA_TOKEN to an API token)');
     const withToken = await runCli(['project', 'list'], { url: api.url, env: { TESSERA_TOKEN: 's3cret' } });
     expect(withToken.code).toBe(0);
   });

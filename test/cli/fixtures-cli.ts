@@ -1,6 +1,7 @@
 /** Runs the CLI in-process, as main.ts would, with captured output and a Ctrl-C the test can press. */
 import { main } from '../../src/cli/program.js';
 import type { CliIo, OutputStream, ServerModule } from '../../src/cli/io.js';
+import { TEST_ADMIN_TOKEN } from '../support/test-token.js';
 
 export interface CliResult {
   code: number;
@@ -41,7 +42,8 @@ export function startCli(args: string[], options: CliOptions = {}): RunningCli {
   const io: CliIo = {
     stdout,
     stderr,
-    env: { ...(options.url ? { TESSERA_URL: options.url } : {}), ...options.env },
+    // Signed in as the test servers' admin unless a test says otherwise (fake APIs ignore the header).
+    env: { TESSERA_TOKEN: TEST_ADMIN_TOKEN, ...(options.url ? { TESSERA_URL: options.url } : {}), ...options.env },
     stopSignal: () => stop.signal,
     loadServer: options.loadServer,
   };

@@ -312,7 +312,7 @@ describe.each(DIALECTS)('inventory discovery and adoption on %s', (dialect) => {
     });
 
     it('`tessera instance adopt ID` through the CLI, against a listening server', async () => {
-      const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+      const url = await t.anonymous.listen({ port: 0, host: '127.0.0.1' });
       const id = ids[2]!;
       const run = await runCli(['instance', 'adopt', id], { url });
       expect(run.stderr).toBe('');

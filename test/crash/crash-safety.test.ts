@@ -6,6 +6,9 @@ import { TESSERA_ID_LABEL } from '../../src/providers/driver.js';
 import { createSimDriver } from '../../src/providers/sim/driver.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/databases.js';
 import { freePort, killHard, spawnServer, stopGracefully, type ServerProcess } from '../support/server-process.js';
+import { TEST_ADMIN_TOKEN } from '../support/control-plane.js';
+
+const AUTH = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 const CREATES = 200;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -84,7 +87,7 @@ describe.each(DIALECTS)('crash safety on %s', (dialect) => {
         try {
           const r = await fetch(`${url}/v1/instances`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', 'idempotency-key': `crash-${name}` },
+            headers: { ...AUTH, 'content-type': 'application/json', 'idempotency-key': `crash-${name}` },
             body: JSON.stringify({ name, provider: 'crashy', flavor: 'small' }),
           });
           const body = (await r.json()) as { id?: string; error?: { message: string } };
@@ -94,7 +97,7 @@ describe.each(DIALECTS)('crash safety on %s', (dialect) => {
           }
           if (r.status === 409 && /already exists/.test(body.error!.message)) {
             // The first attempt committed but its answer died with the server: the record is there.
-            const list = (await (await fetch(`${url}/v1/instances?name=${name}`)).json()) as { items: { id: string }[] };
+            const list = (await (await fetch(`${url}/v1/instances?name=${name}`, { headers: AUTH })).json()) as { items: { id: string }[] };
             expect(list.items).toHaveLength(1);
             accepted.set(name, list.items[0]!.id);
             break;
@@ -119,12 +122,12 @@ describe.each(DIALECTS)('crash safety on %s', (dialect) => {
     const deadline = Date.now() + 120_000;
     let running = 0;
     while (Date.now() < deadline) {
-      const r = (await (await fetch(`${url2}/v1/instances?provider=crashy&phase=Running&limit=1000`)).json()) as { items: unknown[] };
+      const r = (await (await fetch(`${url2}/v1/instances?provider=crashy&phase=Running&limit=1000`, { headers: AUTH })).json()) as { items: unknown[] };
       running = r.items.length;
       if (running === CREATES) break;
       await sleep(500);
     }
-    const all = (await (await fetch(`${url2}/v1/instances?provider=crashy&limit=1000`)).json()) as {
+    const all = (await (await fetch(`${url2}/v1/instances?provider=crashy&limit=1000`, { headers: AUTH })).json()) as {
       items: { id: string; name: string; status: { phase: string; externalId: string | null } }[];
     };
     expect(running, `phases: ${JSON.stringify(all.items.filter((i) => i.status.phase !== 'Running').map((i) => [i.name, i.status.phase]))}`).toBe(CREATES);

@@ -1,13 +1,19 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import pino from 'pino';
 import { buildApp } from '../../src/api/app.js';
 import { ControlPlane, type ControlPlaneOptions } from '../../src/api/control-plane.js';
 import type { ProviderConfig } from '../../src/providers/registry.js';
 import type { TestDatabase } from './databases.js';
+import { TEST_ADMIN_TOKEN } from './test-token.js';
+
+export { TEST_ADMIN_TOKEN };
 
 export interface TestPlane {
   cp: ControlPlane;
+  /** The API, signed in as the organisation admin unless a request brings its own Authorization header. */
   app: FastifyInstance;
+  /** The same API with no credentials added. */
+  anonymous: FastifyInstance;
   close(): Promise<void>;
 }
 
@@ -24,7 +30,7 @@ export async function startTestPlane(
     providers,
     logger: pino({ level: process.env.TESSERA_TEST_LOG ?? 'silent' }),
     discovery: null,
-    env: { TESSERA_SECRET_KEY: Buffer.alloc(32, 7).toString('base64') },
+    env: { TESSERA_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'), TESSERA_BOOTSTRAP_TOKEN: TEST_ADMIN_TOKEN },
     ...opts,
     controller: { pollMs: 100, ...opts.controller },
   });
@@ -32,12 +38,24 @@ export async function startTestPlane(
   if (opts.background ?? true) cp.startBackground();
   return {
     cp,
-    app,
+    app: signedIn(app, TEST_ADMIN_TOKEN),
+    anonymous: app,
     close: async () => {
       await app.close();
       await cp.close();
     },
   };
+}
+
+/** `app` with `Authorization: Bearer <token>` on every injected request that does not set its own. */
+export function signedIn(app: FastifyInstance, token: string): FastifyInstance {
+  const withToken = Object.create(app) as FastifyInstance;
+  const inject = (opts: InjectOptions | string) => {
+    const o: InjectOptions = typeof opts === 'string' ? { url: opts } : opts;
+    return app.inject({ ...o, headers: { authorization: `Bearer ${token}`, ...o.headers } });
+  };
+  withToken.inject = inject as FastifyInstance['inject'];
+  return withToken;
 }
 
 /** A small simulated provider for API tests: two regions, three flavors, no latency. */

@@ -3,6 +3,8 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { TEST_ADMIN_TOKEN } from './test-token.js';
+
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** A free loopback port (the OS picks one; it is released before the server binds it). */
@@ -27,7 +29,7 @@ export interface ServerProcess {
 export async function spawnServer(args: { port: number; configPath: string; env?: NodeJS.ProcessEnv }): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'server', '--port', String(args.port), '--config', args.configPath], {
     cwd: ROOT,
-    env: { ...process.env, TESSERA_LOG_LEVEL: 'warn', ...args.env },
+    env: { ...process.env, TESSERA_LOG_LEVEL: 'warn', TESSERA_BOOTSTRAP_TOKEN: TEST_ADMIN_TOKEN, ...args.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';

@@ -28,13 +28,13 @@ export function catalogRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       '/v1/offers',
-      { schema: { summary: 'Offers: provider × region × flavor × market, with hourly price', tags: ['catalog'], querystring: Filter, response: { 200: itemsOf(Offer, 'OfferList') } } },
+      { config: { access: 'signed-in' }, schema: { summary: 'Offers: provider × region × flavor × market, with hourly price', tags: ['catalog'], querystring: Filter, response: { 200: itemsOf(Offer, 'OfferList') } } },
       async (req) => ({ items: await offers(req.query) }),
     );
 
     app.get(
       '/v1/flavors',
-      { schema: { summary: 'Flavors, normalised (vCPU, memory, GPUs), with the lowest on-demand price', tags: ['catalog'], querystring: Filter, response: { 200: itemsOf(FlavorRow, 'FlavorList') } } },
+      { config: { access: 'signed-in' }, schema: { summary: 'Flavors, normalised (vCPU, memory, GPUs), with the lowest on-demand price', tags: ['catalog'], querystring: Filter, response: { 200: itemsOf(FlavorRow, 'FlavorList') } } },
       async (req) => {
         const byKey = new Map<string, z.infer<typeof FlavorRow>>();
         for (const o of await offers({ ...req.query, market: req.query.market ?? 'on-demand' })) {
@@ -65,7 +65,7 @@ export function catalogRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/regions',
-      { schema: { summary: 'Regions and zones of every provider', tags: ['catalog'], querystring: Filter.pick({ provider: true }), response: { 200: itemsOf(RegionRow, 'RegionList') } } },
+      { config: { access: 'signed-in' }, schema: { summary: 'Regions and zones of every provider', tags: ['catalog'], querystring: Filter.pick({ provider: true }), response: { 200: itemsOf(RegionRow, 'RegionList') } } },
       async (req) => {
         const drivers = cp.providers.all().filter((d) => !req.query.provider || d.name === req.query.provider);
         const lists = await Promise.all(drivers.map(async (d) => (await d.regions().catch(() => [])).map((r) => ({ ...r, simulated: d.simulated }))));
@@ -75,7 +75,7 @@ export function catalogRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/images',
-      { schema: { summary: 'Images each provider can boot', tags: ['catalog'], querystring: Filter.pick({ provider: true }), response: { 200: itemsOf(Image, 'ImageList') } } },
+      { config: { access: 'signed-in' }, schema: { summary: 'Images each provider can boot', tags: ['catalog'], querystring: Filter.pick({ provider: true }), response: { 200: itemsOf(Image, 'ImageList') } } },
       async (req) => {
         const drivers = cp.providers.all().filter((d) => !req.query.provider || d.name === req.query.provider);
         const lists = await Promise.all(drivers.map((d) => d.images().catch(() => [])));

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { StoredEvent } from '../../store/store.js';
+import { narrowProjects, projectsWith } from '../../identity/access.js';
+import { principalOf } from '../auth.js';
 import type { ControlPlane } from '../control-plane.js';
 import { COMMON_ERRORS, Limit } from '../schemas.js';
 
@@ -47,6 +49,7 @@ export function eventRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
     app.get(
       '/v1/events',
       {
+        config: { access: 'signed-in' },
         schema: {
           summary: 'The append-only event log, oldest first; page with ?after=<last seq>',
           tags: ['events'],
@@ -56,7 +59,8 @@ export function eventRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
       },
       async (req) => {
         const q = req.query;
-        const items = await cp.store.listEvents({ after: q.after, kind: q.kind, resourceId: q.resourceId, project: q.project, limit: q.limit });
+        const project = narrowProjects(projectsWith(principalOf(req), 'viewer'), q.project);
+        const items = await cp.store.listEvents({ after: q.after, kind: q.kind, resourceId: q.resourceId, project, limit: q.limit });
         return { items, nextCursor: items.length === q.limit ? String(items[items.length - 1]!.seq) : null };
       },
     );
@@ -64,6 +68,7 @@ export function eventRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
     app.get(
       '/v1/watch',
       {
+        config: { access: 'signed-in' },
         schema: {
           summary: 'Server-Sent Events: each event as it is appended, with the resource as it now stands',
           tags: ['events'],
@@ -73,6 +78,8 @@ export function eventRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
       },
       async (req, reply) => {
         const q = req.query;
+        // Only events of projects the caller may see, now and for as long as the stream stays open.
+        const visible = projectsWith(principalOf(req), 'viewer');
         const lastEventId = Number(req.headers['last-event-id']);
         let last = q.after ?? (Number.isInteger(lastEventId) && lastEventId >= 0 ? lastEventId : await cp.store.latestEventSeq());
         reply.hijack();
@@ -101,7 +108,7 @@ export function eventRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
           try {
             do {
               again = false;
-              const events = await cp.store.listEvents({ after: last, kind: q.kind, resourceId: q.id, limit: 500 });
+              const events = await cp.store.listEvents({ after: last, kind: q.kind, resourceId: q.id, project: visible, limit: 500 });
               for (const e of events) {
                 if (closed) return;
                 await send(e);

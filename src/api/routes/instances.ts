@@ -1,7 +1,11 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { InstanceAction, InstanceCreate, InstanceView, Phase } from '../../core/instance.js';
 import { parseLabelSelector } from '../../core/selector.js';
+import { NotFoundError } from '../../core/errors.js';
+import { narrowProjects, projectsWith, requireRole } from '../../identity/access.js';
+import { principalOf } from '../auth.js';
 import type { ControlPlane } from '../control-plane.js';
 import { sendEncoded } from '../send-encoded.js';
 import { COMMON_ERRORS, IdParams, Limit, pageOf } from '../schemas.js';
@@ -23,10 +27,18 @@ const ListQuery = z
 const DeleteQuery = z.object({ resourceVersion: z.coerce.number().int().min(1).optional() }).strict();
 
 export function instanceRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
+  /** An instance the caller may change: invisible to it → 404, visible but not an operator there → 403. */
+  async function operable(req: FastifyRequest, id: string): Promise<void> {
+    const principal = principalOf(req);
+    const inst = await cp.instances.get(id, projectsWith(principal, 'viewer'));
+    requireRole(principal, inst.project, 'operator', () => new NotFoundError(`instance ${id} does not exist`));
+  }
+
   return async (app) => {
     app.post(
       '/v1/instances',
       {
+        config: { access: 'operator', action: 'instance.create' },
         schema: {
           summary: 'Create an instance (answered at once; the controller makes it real)',
           tags: ['compute'],
@@ -35,6 +47,7 @@ export function instanceRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
+        requireRole(principalOf(req), req.body.project, 'operator', () => cp.projects.notFound(req.body.project));
         await cp.projects.mustExist(req.body.project);
         const inst = await cp.instances.create(req.body);
         return reply.code(202).send(inst);
@@ -44,6 +57,7 @@ export function instanceRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
     app.get(
       '/v1/instances',
       {
+        config: { access: 'viewer' },
         schema: {
           summary: 'List instances (cursor pagination; filters; label selector)',
           tags: ['compute'],
@@ -57,7 +71,7 @@ export function instanceRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
           provider: q.provider,
           region: q.region,
           phase: q.phase,
-          project: q.project,
+          project: narrowProjects(projectsWith(principalOf(req), 'viewer'), q.project),
           name: q.name,
           managed: q.managed === undefined ? undefined : q.managed === 'true',
           selector: q.selector ? parseLabelSelector(q.selector) : undefined,
@@ -69,14 +83,18 @@ export function instanceRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/instances/:id',
-      { schema: { summary: 'Get an instance', tags: ['compute'], params: IdParams, response: { 200: InstanceView, ...COMMON_ERRORS } } },
+      {
+        config: { access: 'viewer' },
+        schema: { summary: 'Get an instance', tags: ['compute'], params: IdParams, response: { 200: InstanceView, ...COMMON_ERRORS } },
+      },
       // Answered with the stored JSON as is: a read by id neither decodes nor re-encodes the resource.
-      async (req, reply) => sendEncoded(reply, await cp.instances.getEncoded(req.params.id)),
+      async (req, reply) => sendEncoded(reply, await cp.instances.getEncoded(req.params.id, projectsWith(principalOf(req), 'viewer'))),
     );
 
     app.delete(
       '/v1/instances/:id',
       {
+        config: { access: 'operator', action: 'instance.delete' },
         schema: {
           summary: 'Delete an instance (the controller removes it at the provider)',
           tags: ['compute'],
@@ -86,7 +104,7 @@ export function instanceRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
         },
       },
       async (req, reply) => {
-        await cp.instances.get(req.params.id);
+        await operable(req, req.params.id);
         return reply.code(202).send(await cp.instances.delete(req.params.id, req.query.resourceVersion));
       },
     );
@@ -94,6 +112,7 @@ export function instanceRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
     app.post(
       '/v1/instances/:id/:action',
       {
+        config: { access: 'operator', action: 'instance.power' },
         schema: {
           summary: 'Power action: start, stop or reboot',
           tags: ['compute'],
@@ -101,12 +120,16 @@ export function instanceRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
           response: { 202: InstanceView, ...COMMON_ERRORS },
         },
       },
-      async (req, reply) => reply.code(202).send(await cp.instances.act(req.params.id, req.params.action)),
+      async (req, reply) => {
+        await operable(req, req.params.id);
+        return reply.code(202).send(await cp.instances.act(req.params.id, req.params.action));
+      },
     );
 
     app.post(
       '/v1/instances/:id/adopt',
       {
+        config: { access: 'operator', action: 'instance.adopt' },
         schema: {
           summary: 'Bring a discovered instance under management',
           tags: ['compute'],
@@ -117,8 +140,13 @@ export function instanceRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        if (req.body?.project) await cp.projects.mustExist(req.body.project);
-        return cp.instances.adopt(req.params.id, req.body?.project);
+        await operable(req, req.params.id);
+        const into = req.body?.project;
+        if (into) {
+          requireRole(principalOf(req), into, 'operator', () => cp.projects.notFound(into));
+          await cp.projects.mustExist(into);
+        }
+        return cp.instances.adopt(req.params.id, into);
       },
     );
   };

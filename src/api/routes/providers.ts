@@ -31,6 +31,7 @@ export function providerRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
     app.get(
       '/v1/providers',
       {
+        config: { access: 'signed-in' },
         schema: {
           summary: 'Providers: health, circuit state, rate limit',
           tags: ['compute'],
@@ -52,6 +53,7 @@ export function providerRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
     app.put(
       '/v1/providers/:name/credentials',
       {
+        config: { access: 'org-admin', action: 'provider.credentials' },
         schema: {
           summary: "Store a provider's credentials (encrypted at rest; write-only: never returned)",
           tags: ['compute'],

@@ -10,6 +10,7 @@ export function systemRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
     app.get(
       '/healthz',
       {
+        config: { access: 'public' },
         schema: {
           summary: 'Liveness and database reachability',
           tags: ['system'],
@@ -26,12 +27,13 @@ export function systemRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
       },
     );
 
-    app.get('/metrics', { schema: { summary: 'Prometheus metrics (text format)', tags: ['system'], produces: ['text/plain'] } }, async (_req, reply) => {
+    app.get('/metrics', { config: { access: cp.metricsPublic ? 'public' : 'signed-in' }, schema: { summary: 'Prometheus metrics (text format)', tags: ['system'], produces: ['text/plain'] } }, async (_req, reply) => {
       await refreshGauges(cp);
       return reply.type(cp.metrics.registry.contentType).send(await cp.metrics.registry.metrics());
     });
 
-    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    // The API's description is no secret: clients and tools read it before anyone signs in.
+    app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
   };
 }
 

@@ -1,0 +1,71 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { UnauthenticatedError } from '../core/errors.js';
+import type { Principal, Role } from '../core/identity.js';
+import { holdsAnywhere, requireOrgAdmin } from '../identity/access.js';
+import { ForbiddenError } from '../core/errors.js';
+import type { ControlPlane } from './control-plane.js';
+
+/**
+ * Who may call a route, declared by every route (a `/v1` route without one fails at start-up):
+ * `public` — anyone; `signed-in` — any principal; `org-admin`; or a project role the caller must hold in at
+ * least one project. Which project a call touches is checked where it is known, with the same helpers
+ * (src/identity/access.ts): a list is narrowed to the caller's projects, another project's id is a 404.
+ */
+export type RouteAccess = 'public' | 'signed-in' | 'org-admin' | Role;
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+    /** The audit log's name for what this route does, e.g. `instance.create`. */
+    action?: string;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+/** The principal of a request that passed authentication (routes that are not public). */
+export function principalOf(req: FastifyRequest): Principal {
+  if (!req.principal) throw new UnauthenticatedError('sign in first: send Authorization: Bearer <token> (tessera login)');
+  return req.principal;
+}
+
+export function registerAuth(app: FastifyInstance, cp: ControlPlane): void {
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRoute', (route) => {
+    const access = (route.config as { access?: RouteAccess } | undefined)?.access;
+    if (route.url.startsWith('/v1') && access === undefined) {
+      throw new Error(`route ${String(route.method)} ${route.url} declares no access rule (config.access)`);
+    }
+  });
+
+  // Before the body is even parsed: an unauthenticated caller learns nothing about what it sent.
+  app.addHook('onRequest', async (req) => {
+    const access = req.routeOptions.config.access ?? 'public';
+    if (access === 'public') return;
+    const principal = await authenticate(req, cp);
+    req.principal = principal;
+    if (access === 'signed-in') return;
+    if (access === 'org-admin') return requireOrgAdmin(principal);
+    if (!holdsAnywhere(principal, access)) {
+      throw new ForbiddenError(`this needs the ${access} role in a project, and you hold it in none: ask a project admin`, { needed: access });
+    }
+  });
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+async function authenticate(req: FastifyRequest, cp: ControlPlane): Promise<Principal> {
+  const header = req.headers.authorization;
+  if (header === undefined) {
+    throw new UnauthenticatedError('this needs a signed-in caller: send Authorization: Bearer <token> (the CLI: tessera login, or TESSERA_TOKEN)');
+  }
+  const secret = BEARER.exec(header)?.[1];
+  if (!secret) throw new UnauthenticatedError('the Authorization header must be "Bearer <token>"');
+  const principal = await cp.identity.tokens.authenticate(secret);
+  if (!principal) {
+    throw new UnauthenticatedError('the token is unknown, expired or revoked: create a new one (tessera token create) and sign in again');
+  }
+  return principal;
+}
