@@ -23,6 +23,8 @@ const MEASURE_SECONDS = 10;
 const FIXED_RATE = 1_000;
 const COST_ITERATIONS = 20_000;
 const PROVIDER = 'bench-sim';
+const BENCH_TOKEN = `tsr_${'bench-admin-token-'.repeat(2)}`;
+const AUTH = { authorization: `Bearer ${BENCH_TOKEN}` };
 
 async function main(): Promise<void> {
   const db = await createBenchDatabase('sqlite', 'api');
@@ -35,10 +37,10 @@ async function main(): Promise<void> {
     try {
       const paths = [...bodies.keys()];
       const size = bodies.get(paths[0]!)!.length;
-      note(`${ids.length} Running instances on SQLite; each answer is ~${size} bytes of JSON; controllers stopped while measuring`);
+      note(`${ids.length} Running instances on SQLite; each answer is ~${size} bytes of JSON; every request authenticated with an API token; controllers stopped while measuring`);
 
       printSection(`throughput: ${CONNECTIONS} connections × ${MEASURE_SECONDS} s each, after ${WARMUP_SECONDS} s of warm-up`);
-      const load = { paths, connections: CONNECTIONS, durationSeconds: MEASURE_SECONDS, warmupSeconds: WARMUP_SECONDS };
+      const load = { paths, headers: AUTH, connections: CONNECTIONS, durationSeconds: MEASURE_SECONDS, warmupSeconds: WARMUP_SECONDS };
       const bareRun = await runLoad({ url: bare.url, ...load });
       const tesseraRun = await runLoad({ url: tessera.url, ...load });
       printRun('bare node:http (baseline)', bareRun);
@@ -52,7 +54,7 @@ async function main(): Promise<void> {
       );
 
       printSection(`latency at a fixed ${FIXED_RATE.toLocaleString('en-US')} req/s (autocannon overallRate, ${CONNECTIONS} connections, ${MEASURE_SECONDS} s)`);
-      const fixed = { paths, connections: CONNECTIONS, durationSeconds: MEASURE_SECONDS, overallRate: FIXED_RATE };
+      const fixed = { paths, headers: AUTH, connections: CONNECTIONS, durationSeconds: MEASURE_SECONDS, overallRate: FIXED_RATE };
       const bareFixed = await runLoad({ url: bare.url, ...fixed });
       const tesseraFixed = await runLoad({ url: tessera.url, ...fixed });
       printRun('bare node:http (baseline)', bareFixed);
@@ -61,7 +63,7 @@ async function main(): Promise<void> {
       note('autocannon sends each second\'s quota in bursts at full concurrency, so this is a pessimistic p99 for 1,000 req/s');
 
       printSection(`cost of one request by layer (in process, no sockets, ${COST_ITERATIONS.toLocaleString('en-US')} sequential calls each)`);
-      for (const line of await measureRequestCost(tessera.controlPlane, tessera.app, ids, COST_ITERATIONS)) {
+      for (const line of await measureRequestCost(tessera.controlPlane, tessera.app, ids, COST_ITERATIONS, AUTH)) {
         figure(line.step, line.microseconds, 'µs');
       }
       note('each layer includes those above it in the list where it calls them (store.get runs the SQL and the decode)');
@@ -89,7 +91,8 @@ async function startTessera(db: BenchDatabase): Promise<RunningServer> {
     dataDir: db.dataDir,
     port: 0,
     host: '127.0.0.1',
-    env: {},
+    // The benchmark signs in like any client: every request carries this token and is authenticated.
+    env: { TESSERA_BOOTSTRAP_TOKEN: BENCH_TOKEN },
     logger: benchLogger(),
     // Controllers are started only to bring the instances up, and stopped before any measurement.
     background: false,
@@ -114,7 +117,7 @@ async function fetchBodies(url: string, ids: string[]): Promise<Map<string, Buff
   const bodies = new Map<string, Buffer>();
   for (const id of ids) {
     const path = `/v1/instances/${id}`;
-    const res = await fetch(url + path);
+    const res = await fetch(url + path, { headers: AUTH });
     if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
     bodies.set(path, Buffer.from(await res.arrayBuffer()));
   }

@@ -9,6 +9,8 @@ export interface LoadOptions {
   warmupSeconds?: number;
   /** Requests per second over all connections; omitted: as fast as the server answers. */
   overallRate?: number;
+  /** Sent with every request (both servers get the same, so the bytes on the wire match). */
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -62,7 +64,7 @@ export async function runLoad(opts: LoadOptions): Promise<LoadResult> {
 function common(opts: LoadOptions) {
   return {
     url: opts.url,
-    requests: opts.paths.map((path) => ({ method: 'GET' as const, path })),
+    requests: opts.paths.map((path) => ({ method: 'GET' as const, path, headers: opts.headers })),
     connections: opts.connections,
     workers: 1,
   };

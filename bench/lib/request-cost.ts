@@ -15,7 +15,13 @@ export interface CostLine {
  * whole Fastify pipeline through `inject` (routing, validation, hooks, serialisation). Sequential calls, so
  * each figure is a cost per request, not a throughput under concurrency. SQLite only (it reads the raw handle).
  */
-export async function measureRequestCost(cp: ControlPlane, app: FastifyInstance, ids: string[], iterations: number): Promise<CostLine[]> {
+export async function measureRequestCost(
+  cp: ControlPlane,
+  app: FastifyInstance,
+  ids: string[],
+  iterations: number,
+  headers: Record<string, string>,
+): Promise<CostLine[]> {
   const sqlite = cp.store.connection.sqlite;
   if (!sqlite) throw new Error('the request cost breakdown reads SQLite directly');
   const select = sqlite.prepare<[string, string], ResourcesTable>('SELECT * FROM resources WHERE kind = ? AND id = ?');
@@ -30,7 +36,7 @@ export async function measureRequestCost(cp: ControlPlane, app: FastifyInstance,
     { step: 'encode answer (JSON.stringify)', microseconds: timeSync(iterations, () => JSON.stringify(instance)) },
     {
       step: 'whole route via app.inject',
-      microseconds: await timeAsync(iterations, (i) => app.inject({ method: 'GET', url: `/v1/instances/${idAt(i)}` })),
+      microseconds: await timeAsync(iterations, (i) => app.inject({ method: 'GET', url: `/v1/instances/${idAt(i)}`, headers })),
     },
   ];
 }

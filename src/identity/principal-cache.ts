@@ -4,8 +4,8 @@ import type { Principal } from '../core/identity.js';
 export const PRINCIPAL_CACHE_MS = 5_000;
 
 /**
- * Resolved credentials (secret hash → principal), so that a busy client does not cost a few queries per
- * request. Changes made through this process (a revoked token, a changed role) clear it at once; changes made
+ * Resolved credentials (secret → principal), so that a busy client does not cost a hash and a few queries per
+ * request (the secret is in this process's memory for the request anyway; it is never written anywhere). Changes made through this process (a revoked token, a changed role) clear it at once; changes made
  * by another process sharing the database take effect within PRINCIPAL_CACHE_MS.
  */
 export class PrincipalCache {
@@ -16,20 +16,20 @@ export class PrincipalCache {
     private readonly capacity = 10_000,
   ) {}
 
-  get(secretHash: string, now: number): Principal | undefined {
-    const e = this.entries.get(secretHash);
+  get(secret: string, now: number): Principal | undefined {
+    const e = this.entries.get(secret);
     if (!e) return undefined;
     if (e.until <= now) {
-      this.entries.delete(secretHash);
+      this.entries.delete(secret);
       return undefined;
     }
     return e.principal;
   }
 
   /** `credentialExpiresAt` caps the entry, so a credential never outlives its own expiry in here. */
-  put(secretHash: string, principal: Principal, now: number, credentialExpiresAt: number): void {
+  put(secret: string, principal: Principal, now: number, credentialExpiresAt: number): void {
     if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(secretHash, { principal, until: Math.min(now + this.ttlMs, credentialExpiresAt) });
+    this.entries.set(secret, { principal, until: Math.min(now + this.ttlMs, credentialExpiresAt) });
   }
 
   clear(): void {
