@@ -28,6 +28,8 @@ export interface ControlPlaneOptions {
   env?: NodeJS.ProcessEnv;
   /** /metrics without authentication, for a Prometheus scraper (default true). */
   metricsPublic?: boolean;
+  /** Where people and identity providers reach this server (config `publicUrl`); see src/api/public-url.ts. */
+  publicUrl?: string;
 }
 
 /**
@@ -77,7 +79,7 @@ export class ControlPlane {
       const catalog = new OfferCatalog(providers);
       const projects = new ProjectService(store);
       await projects.ensureDefault();
-      const identity = new IdentityService(store);
+      const identity = new IdentityService(store, key);
       const bootstrap = await identity.bootstrap((opts.env ?? process.env).TESSERA_BOOTSTRAP_TOKEN || undefined);
       const instances = new InstanceService(store, providers, catalog);
       const controller = new InstanceController(store, providers, { pollMs: opts.controller?.pollMs });
@@ -95,6 +97,10 @@ export class ControlPlane {
       await store.close();
       throw e;
     }
+  }
+
+  get publicUrl(): string | undefined {
+    return this.opts.publicUrl;
   }
 
   get metricsPublic(): boolean {

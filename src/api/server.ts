@@ -50,6 +50,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     discovery: config.discovery,
     env,
     metricsPublic: config.metrics.public,
+    publicUrl: config.publicUrl,
   });
   let app: FastifyInstance;
   try {

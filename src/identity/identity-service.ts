@@ -1,8 +1,11 @@
 import { ConflictError, InvalidInputError } from '../core/errors.js';
 import { MAX_TOKEN_DAYS } from '../core/identity.js';
+import type { SecretKey } from '../runtime/secrets.js';
+import { Settings } from '../store/settings.js';
 import type { Store } from '../store/store.js';
 import { AuditLog } from './audit.js';
 import { hashCredentialSecret } from './credential-secret.js';
+import { loadOrCreateSamlSigningKey, type SamlSigningKey } from './saml-signing-key.js';
 import { PrincipalService } from './principals.js';
 import { TokenService } from './tokens.js';
 
@@ -12,16 +15,31 @@ const PRESET_TOKEN = /^tsr_[A-Za-z0-9_-]{32,128}$/;
 
 export type BootstrapOutcome = { created: true; admin: string; token: string; preset: boolean } | { created: false; presetIgnored: boolean };
 
-/** The identity plane's services over one store: principals and roles, API tokens, the audit log. */
+/** The identity plane's services over one store: principals and roles, API tokens, the audit log, SAML keys. */
 export class IdentityService {
   readonly principals: PrincipalService;
   readonly tokens: TokenService;
   readonly audit: AuditLog;
+  readonly settings: Settings;
+  private signingKey: Promise<SamlSigningKey> | null = null;
 
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    private readonly secretKey: SecretKey,
+  ) {
     this.principals = new PrincipalService(store);
     this.tokens = new TokenService(store, this.principals);
     this.audit = new AuditLog(store);
+    this.settings = new Settings(store);
+  }
+
+  /** Tessera's SAML signing key and certificate, made on first use (not at start: it takes a few hundred ms). */
+  samlSigningKey(): Promise<SamlSigningKey> {
+    this.signingKey ??= loadOrCreateSamlSigningKey(this.settings, this.secretKey, 'Tessera SAML').catch((e: unknown) => {
+      this.signingKey = null;
+      throw e;
+    });
+    return this.signingKey;
   }
 
   /**

@@ -70,6 +70,15 @@ const configSchema = section({
     .regex(/^postgres(ql)?:\/\//, 'must be a PostgreSQL URL such as postgres://user:password@host:5432/tessera')
     .optional(),
   logLevel: z.enum(LOG_LEVELS).default('info'),
+  /**
+   * The URL people and identity providers reach this server at (behind a proxy, its outside address). SAML
+   * entity ids, sign-in and logout URLs are made from it; without it, from each request's own address.
+   */
+  publicUrl: z
+    .string()
+    .regex(/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/, 'must be an http(s) URL such as https://tessera.example.com')
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   /** public: /metrics is served without authentication, for a Prometheus scraper. */
   metrics: section({ public: z.boolean().default(true) }).prefault({}),
   discovery: section({
@@ -107,6 +116,7 @@ export interface ConfigOverrides {
   dataDir?: string;
   databaseUrl?: string;
   logLevel?: LogLevel;
+  publicUrl?: string;
 }
 
 const ENVIRONMENT_VARIABLES: Record<keyof ConfigOverrides, string> = {
@@ -115,6 +125,7 @@ const ENVIRONMENT_VARIABLES: Record<keyof ConfigOverrides, string> = {
   dataDir: 'TESSERA_DATA_DIR',
   databaseUrl: 'TESSERA_DATABASE_URL',
   logLevel: 'TESSERA_LOG_LEVEL',
+  publicUrl: 'TESSERA_PUBLIC_URL',
 };
 
 export interface LoadConfigOptions {
