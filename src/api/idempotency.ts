@@ -11,17 +11,19 @@ declare module 'fastify' {
     idempotency?: { scope: string; key: string };
   }
   interface FastifyContextConfig {
-    /** The answer carries a secret shown once (a new token): it is kept, for replays, without it. */
-    answerHoldsSecret?: boolean;
+    /** Fields of the answer that hold secrets (a new token, temporary cloud credentials): kept for replays without them. */
+    answerSecrets?: readonly string[];
   }
 }
 
-/** What is kept of an answer for replay: everything, except a secret that must never be stored. */
+/** What is kept of an answer for replay: everything, except secrets that must never be stored. */
 function keptAnswer(req: FastifyRequest, payload: unknown): string {
   const text = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  if (!req.routeOptions.config.answerHoldsSecret) return text;
-  const { secret: _secret, ...rest } = JSON.parse(text) as Record<string, unknown>;
-  return JSON.stringify({ ...rest, secretShownOnce: true });
+  const secrets = req.routeOptions.config.answerSecrets;
+  if (!secrets) return text;
+  const kept = JSON.parse(text) as Record<string, unknown>;
+  for (const field of secrets) delete kept[field];
+  return JSON.stringify({ ...kept, secretShownOnce: true });
 }
 
 /**

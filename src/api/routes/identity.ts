@@ -128,7 +128,7 @@ export function identityRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
     app.post(
       '/v1/tokens',
       {
-        config: { access: 'signed-in', action: 'token.create', answerHoldsSecret: true },
+        config: { access: 'signed-in', action: 'token.create', answerSecrets: ['secret'] },
         schema: {
           summary: 'Create an API token (its secret is in this answer only)',
           tags: ['identity'],
