@@ -1,3 +1,5 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -12,6 +14,7 @@ import { eventRoutes } from './routes/events.js';
 import { identityRoutes } from './routes/identity.js';
 import { instanceRoutes } from './routes/instances.js';
 import { projectRoutes } from './routes/projects.js';
+import { samlRoutes } from './routes/saml.js';
 import { providerRoutes } from './routes/providers.js';
 import { systemRoutes } from './routes/system.js';
 
@@ -65,6 +68,10 @@ export async function buildApp(cp: ControlPlane): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
+  // Cookies are parsed on demand (the session cookie, only when no token came), not on every request.
+  await app.register(fastifyCookie, { hook: false });
+  // The SAML HTTP-POST binding posts an HTML form.
+  await app.register(fastifyFormbody);
   registerAuth(app, cp);
   registerAuditTrail(app, cp);
   registerIdempotency(app, cp.store);
@@ -77,6 +84,7 @@ export async function buildApp(cp: ControlPlane): Promise<FastifyInstance> {
   await typed.register(projectRoutes(cp));
   await typed.register(eventRoutes(cp));
   await typed.register(identityRoutes(cp));
+  await typed.register(samlRoutes(cp));
   await app.ready();
   return app;
 }

@@ -1,9 +1,13 @@
+import '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UnauthenticatedError } from '../core/errors.js';
 import type { Principal, Role } from '../core/identity.js';
 import { holdsAnywhere, requireOrgAdmin } from '../identity/access.js';
 import { ForbiddenError } from '../core/errors.js';
+import { looksLikeCredentialSecret } from '../identity/credential-secret.js';
+import { SESSION_COOKIE } from '../identity/sessions.js';
 import type { ControlPlane } from './control-plane.js';
+import { publicBaseUrl } from './public-url.js';
 
 /**
  * Who may call a route, declared by every route (a `/v1` route without one fails at start-up):
@@ -48,11 +52,34 @@ export function registerAuth(app: FastifyInstance, cp: ControlPlane): void {
     const secret = bearerSecret(req);
     const known = secret === undefined ? undefined : cp.identity.tokens.cached(secret);
     if (known) return done(admit(req, known, access));
-    authenticate(secret, cp).then(
+    authenticate(req, secret, cp).then(
       (principal) => done(admit(req, principal, access)),
       (e: Error) => done(e),
     );
   });
+}
+
+/** The console's session cookie, read only when a request brings no bearer token. */
+export function sessionSecret(req: FastifyRequest): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  const value = req.server.parseCookie(header)[SESSION_COOKIE];
+  return value && looksLikeCredentialSecret(value) ? value : undefined;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A browser sends its cookie with requests other sites make it send; a change made with a session must come
+ * from a page of this server (its Origin), on top of the cookie's SameSite=Lax.
+ */
+function refuseCrossSite(req: FastifyRequest, cp: ControlPlane): void {
+  if (SAFE_METHODS.has(req.method)) return;
+  const origin = req.headers.origin;
+  const own = new URL(publicBaseUrl(cp, req)).origin;
+  if (origin !== own) {
+    throw new ForbiddenError(`a change made with a sign-in session must come from this server's own pages (Origin ${own}); scripts use an API token`);
+  }
 }
 
 /** Records the principal and checks the route's declared access; an error to refuse with, or undefined. */
@@ -78,8 +105,15 @@ function bearerSecret(req: FastifyRequest): string | undefined {
   return BEARER.exec(header)?.[1] ?? '';
 }
 
-async function authenticate(secret: string | undefined, cp: ControlPlane): Promise<Principal> {
+async function authenticate(req: FastifyRequest, secret: string | undefined, cp: ControlPlane): Promise<Principal> {
   if (secret === undefined) {
+    const session = sessionSecret(req);
+    if (session) {
+      const principal = await cp.identity.sessions.authenticate(session);
+      if (!principal) throw new UnauthenticatedError('your sign-in session has ended: sign in again (/saml/login)');
+      refuseCrossSite(req, cp);
+      return principal;
+    }
     throw new UnauthenticatedError('this needs a signed-in caller: send Authorization: Bearer <token> (the CLI: tessera login, or TESSERA_TOKEN)');
   }
   if (secret === '') throw new UnauthenticatedError('the Authorization header must be "Bearer <token>"');

@@ -9,6 +9,7 @@ import { IdentityService, type BootstrapOutcome } from '../identity/identity-ser
 import { ProjectService } from '../identity/projects.js';
 import { ProviderRegistry, type ProviderConfig } from '../providers/registry.js';
 import { ControllerRunner } from '../runtime/controller-runner.js';
+import type { FederationSettings } from '../runtime/config.js';
 import { createMetrics, type Metrics } from '../runtime/metrics.js';
 import { decryptSecret, encryptSecret, loadSecretKey, type SecretKey } from '../runtime/secrets.js';
 import { Store } from '../store/store.js';
@@ -30,6 +31,8 @@ export interface ControlPlaneOptions {
   metricsPublic?: boolean;
   /** Where people and identity providers reach this server (config `publicUrl`); see src/api/public-url.ts. */
   publicUrl?: string;
+  /** Clouds people may sign in to through Tessera (config `federation`); none when absent. */
+  federation?: FederationSettings;
 }
 
 /**
@@ -101,6 +104,10 @@ export class ControlPlane {
 
   get publicUrl(): string | undefined {
     return this.opts.publicUrl;
+  }
+
+  get federation(): FederationSettings {
+    return this.opts.federation ?? { aws: { accounts: [] } };
   }
 
   get metricsPublic(): boolean {

@@ -51,6 +51,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     env,
     metricsPublic: config.metrics.public,
     publicUrl: config.publicUrl,
+    federation: config.federation,
   });
   let app: FastifyInstance;
   try {

@@ -87,7 +87,7 @@ export const TokenCreate = z
   .object({
     name: z.string().min(1).max(100).describe('what the token is for, e.g. "ci-deploy"'),
     /** Whose rights the token carries; omitted: the caller's own. Another principal's needs org admin. */
-    principal: z.string().max(63).optional().describe('user or service account name; omitted: yourself'),
+    principal: z.string().max(128).optional().describe('user or service account name; omitted: yourself'),
     /** Narrows the token to these projects and at most these roles; omitted: everything the principal holds. */
     scopes: z.array(RoleBinding).max(100).optional(),
     expiresInDays: z.number().int().min(1).max(MAX_TOKEN_DAYS).default(90),

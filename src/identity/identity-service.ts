@@ -7,6 +7,8 @@ import { AuditLog } from './audit.js';
 import { hashCredentialSecret } from './credential-secret.js';
 import { loadOrCreateSamlSigningKey, type SamlSigningKey } from './saml-signing-key.js';
 import { PrincipalService } from './principals.js';
+import { SessionService } from './sessions.js';
+import { SsoService } from './sso.js';
 import { TokenService } from './tokens.js';
 
 export const BOOTSTRAP_ADMIN = 'admin';
@@ -21,6 +23,8 @@ export class IdentityService {
   readonly tokens: TokenService;
   readonly audit: AuditLog;
   readonly settings: Settings;
+  readonly sessions: SessionService;
+  readonly sso: SsoService;
   private signingKey: Promise<SamlSigningKey> | null = null;
 
   constructor(
@@ -31,6 +35,14 @@ export class IdentityService {
     this.tokens = new TokenService(store, this.principals);
     this.audit = new AuditLog(store);
     this.settings = new Settings(store);
+    this.sessions = new SessionService(store, this.principals);
+    this.sso = new SsoService(store, this.settings, this.principals, this.sessions, () => this.samlSigningKey());
+  }
+
+  /** Roles changed: every resolved token and session is looked up afresh. */
+  forgetResolved(): void {
+    this.tokens.forgetResolved();
+    this.sessions.forgetResolved();
   }
 
   /** Tessera's SAML signing key and certificate, made on first use (not at start: it takes a few hundred ms). */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { Role } from '../core/identity.js';
 import { NAME_PATTERN } from '../core/ids.js';
 
 /** The configuration cannot be used; the message says which setting, what is wrong, and what to do. */
@@ -58,6 +59,91 @@ const providerSchema = section({
   config: z.record(z.string(), z.unknown()).optional(),
 });
 
+const AWS_ACCOUNT_ID = /^\d{12}$/;
+/** The account id is captured: a provider or role of another account than the one it is listed under is refused. */
+const AWS_SAML_PROVIDER_ARN = /^arn:aws:iam::(\d{12}):saml-provider\/[\w.@-]{1,128}$/;
+const AWS_ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+const nameOf = (what: string) => z.string().regex(NAME_PATTERN, `${what} names are lowercase letters, digits and inner hyphens, e.g. "prod"`);
+
+/**
+ * Who may assume an AWS role: `{ orgAdmin: true }` (organisation admins), or `{ project, role }` (that role or
+ * a stronger one in that project; organisation admins hold admin everywhere). Written as one mapping with
+ * optional keys and checked here, so a mistake gets one sentence that shows both forms, not a union's riddle.
+ */
+const awsGrantSchema = section({
+  orgAdmin: z.literal(true, { error: 'must be true; to grant the role to a project role instead, write { project: NAME, role: ROLE }' }).optional(),
+  project: nameOf('project').optional(),
+  role: Role.optional(),
+})
+  .superRefine((grant, ctx) => {
+    const byProject = grant.project !== undefined || grant.role !== undefined;
+    if (grant.orgAdmin && byProject) {
+      ctx.addIssue({ code: 'custom', message: 'write either { orgAdmin: true } or { project: NAME, role: ROLE } in one grant, not both: make them two grants' });
+    } else if (!grant.orgAdmin && (grant.project === undefined || grant.role === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a grant is { orgAdmin: true } (organisation admins) or { project: NAME, role: viewer|operator|admin } (that role or a stronger one in the project)' });
+    }
+  })
+  .transform((grant): { orgAdmin: true } | { project: string; role: Role } => (grant.orgAdmin ? { orgAdmin: true } : { project: grant.project!, role: grant.role! }));
+
+const awsRoleSchema = section({
+  arn: z.string().regex(AWS_ROLE_ARN, 'must be an IAM role ARN such as arn:aws:iam::123456789012:role/Operators'),
+  /** How people name the role on the command line; without it, the last part of the ARN (e.g. Operators). */
+  name: nameOf('role').optional(),
+  grantedTo: z.array(awsGrantSchema).min(1, 'must list at least one grant, e.g. [{ orgAdmin: true }] or [{ project: alpha, role: operator }]'),
+});
+
+const awsAccountSchema = section({
+  id: z
+    .string({ error: (issue) => (typeof issue.input === 'number' ? 'must be quoted: id: "012345678901" (unquoted, YAML reads a number and drops leading zeros)' : undefined) })
+    .regex(AWS_ACCOUNT_ID, 'must be the 12-digit AWS account id, e.g. "123456789012"'),
+  name: nameOf('account').optional(),
+  /** The IAM SAML provider created from Tessera's metadata (GET /saml/idp/metadata); see docs/federation.md. */
+  samlProviderArn: z.string().regex(AWS_SAML_PROVIDER_ARN, "must be the ARN of the IAM SAML provider made from Tessera's metadata, e.g. arn:aws:iam::123456789012:saml-provider/Tessera"),
+  /** Another STS endpoint (a VPC endpoint, a test double); default: the STS endpoint of stsRegion. */
+  stsEndpoint: z.string().regex(/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/, 'must be an http(s) URL such as https://sts.eu-west-1.amazonaws.com').optional(),
+  /** Default us-east-1. */
+  stsRegion: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1').optional(),
+  /** The longest session Tessera asks AWS for, and the default (default 3600; the role's MaxSessionDuration must allow it). */
+  sessionSeconds: z.number().int().min(900).max(43200).optional(),
+  roles: z.array(awsRoleSchema).min(1, 'must list at least one role'),
+}).superRefine((account, ctx) => {
+  const providerAccount = AWS_SAML_PROVIDER_ARN.exec(account.samlProviderArn)?.[1];
+  if (providerAccount !== undefined && providerAccount !== account.id) {
+    ctx.addIssue({ code: 'custom', path: ['samlProviderArn'], message: `names account ${providerAccount}, not this account (${account.id}): a role trusts a SAML provider of its own account` });
+  }
+  const seen = new Map<string, number>();
+  account.roles.forEach((role, index) => {
+    const roleAccount = AWS_ROLE_ARN.exec(role.arn)?.[1];
+    if (roleAccount !== undefined && roleAccount !== account.id) {
+      ctx.addIssue({ code: 'custom', path: ['roles', index, 'arn'], message: `names account ${roleAccount}, not this account (${account.id}): list the role under its own account` });
+    }
+    for (const key of [role.arn, role.name].filter((k) => k !== undefined)) {
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, index);
+      else ctx.addIssue({ code: 'custom', path: ['roles', index], message: `"${key}" is already used by roles[${first}]; role ARNs and names must be unique in an account` });
+    }
+  });
+});
+
+/** Federation into the clouds: Tessera as a SAML identity provider (today AWS; see docs/federation.md). */
+const federationSchema = section({
+  aws: section({
+    accounts: z
+      .array(awsAccountSchema)
+      .default([])
+      .superRefine((accounts, ctx) => {
+        const seen = new Map<string, number>();
+        accounts.forEach((account, index) => {
+          for (const key of [account.id, account.name].filter((k) => k !== undefined)) {
+            const first = seen.get(key);
+            if (first === undefined) seen.set(key, index);
+            else ctx.addIssue({ code: 'custom', path: [index], message: `"${key}" is already used by accounts[${first}]; account ids and names must be unique` });
+          }
+        });
+      }),
+  }).prefault({}),
+}).prefault({});
+
 const configSchema = section({
   /** 0 lets the system pick a free port (tests do). */
   port: z.number().int().min(0).max(65535).default(8080),
@@ -90,6 +176,7 @@ const configSchema = section({
     resyncSeconds: seconds().default(30),
     leaseSeconds: seconds().default(30),
   }).prefault({}),
+  federation: federationSchema,
   /** null (not listed, or no config file at all): the caller serves the simulated demo estate. */
   providers: z
     .array(providerSchema)
@@ -108,6 +195,10 @@ const configSchema = section({
 export type TesseraConfig = z.output<typeof configSchema>;
 export type ProviderSettings = NonNullable<TesseraConfig['providers']>[number];
 export type LogLevel = TesseraConfig['logLevel'];
+export type FederationSettings = TesseraConfig['federation'];
+export type AwsAccountSettings = FederationSettings['aws']['accounts'][number];
+export type AwsRoleSettings = AwsAccountSettings['roles'][number];
+export type AwsRoleGrant = AwsRoleSettings['grantedTo'][number];
 
 /** Settings given on the command line; they win over the environment, which wins over the file. */
 export interface ConfigOverrides {

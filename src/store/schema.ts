@@ -144,6 +144,13 @@ export interface SamlSeenAssertionsTable {
   expires_at: string;
 }
 
+export interface SamlRequestsTable {
+  id: string;
+  value: string;
+  /** Epoch ms. */
+  created_at: number;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -164,5 +171,6 @@ export interface Database {
   sessions: SessionsTable;
   audit_log: AuditLogTable;
   saml_seen_assertions: SamlSeenAssertionsTable;
+  saml_requests: SamlRequestsTable;
   settings: SettingsTable;
 }

@@ -12,7 +12,9 @@ import type { ControlPlane } from '../control-plane.js';
 import { COMMON_ERRORS, itemsOf } from '../schemas.js';
 
 const ProjectParam = z.object({ project: z.string().regex(NAME_PATTERN, { message: 'not a project name' }) });
-const MemberParams = ProjectParam.extend({ principal: z.string().regex(NAME_PATTERN, { message: 'not a user or service account name' }) });
+/** People from SSO are named as their IdP names them (e.g. alice@example.com); service accounts like projects. */
+const PRINCIPAL_NAME = /^[\w.@+-]{1,128}$/;
+const MemberParams = ProjectParam.extend({ principal: z.string().regex(PRINCIPAL_NAME, { message: 'not a user or service account name' }) });
 const Member = z
   .object({ principal: z.string(), kind: z.enum(['user', 'service']), role: Role, sources: z.array(z.enum(['manual', 'saml'])) })
   .meta({ id: 'ProjectMember' });
@@ -98,7 +100,7 @@ export function identityRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
         await cp.projects.mustExist(project);
         const target = await principals.mustFindByName(name);
         await principals.bind(target.id, project, req.body.role);
-        tokens.forgetResolved();
+        cp.identity.forgetResolved();
         const member = (await principals.members(project)).find((m) => m.principal.id === target.id)!;
         return { principal: name, kind: target.kind, role: member.role, sources: member.sources };
       },
@@ -120,7 +122,7 @@ export function identityRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
         requireRole(principalOf(req), project, 'admin', () => cp.projects.notFound(project));
         const target = await principals.mustFindByName(name);
         const removed = await principals.unbind(target.id, project);
-        tokens.forgetResolved();
+        cp.identity.forgetResolved();
         return { principal: name, project, removed };
       },
     );
