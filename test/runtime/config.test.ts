@@ -152,7 +152,7 @@ providers:
     expect(configError(() => loadConfig({ env: {}, cwd: dir }))).toBe(
       `Invalid configuration in ${join(dir, 'tessera.yaml')}:\n` +
         '  - top level: unknown key "prot"; the keys allowed here are: ' +
-        'port, host, dataDir, databaseUrl, logLevel, publicUrl, metrics, discovery, controller, providers',
+        'port, host, dataDir, databaseUrl, logLevel, publicUrl, metrics, discovery, controller, federation, providers',
     );
   });
 
