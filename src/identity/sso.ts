@@ -117,6 +117,8 @@ export class SsoService {
     }
     if (!profile) throw new SsoRejectedError('the response signs nobody in (a logout response was posted to the sign-in endpoint)');
     const assertion = readAssertion(profile);
+    // node-saml checks the issuer of logout messages only; an assertion's must be the configured IdP too.
+    if (assertion.issuer !== cfg.idp.entityId) throw new SsoRejectedError(`the assertion's issuer is "${assertion.issuer}", not the configured IdP ${cfg.idp.entityId}`);
     const urls = spUrls(baseUrl);
     if (assertion.recipients.length === 0 || assertion.recipients.some((r) => r !== urls.acs)) {
       throw new SsoRejectedError(`the assertion is for another recipient (${assertion.recipients.join(', ') || 'none'}), not ${urls.acs}`);
@@ -255,7 +257,7 @@ function personName(p: Profile): string {
 }
 
 /** Facts read from the assertion node-saml verified (never from the unsigned rest of the document). */
-function readAssertion(p: Profile): { id: string; recipients: string[]; notOnOrAfter: string | null } {
+function readAssertion(p: Profile): { id: string; issuer: string; recipients: string[]; notOnOrAfter: string | null } {
   const xml = p.getAssertionXml?.();
   if (!xml) throw new SsoRejectedError('no verified assertion');
   const doc = new DOMParser().parseFromString(xml, 'text/xml');
@@ -263,8 +265,10 @@ function readAssertion(p: Profile): { id: string; recipients: string[]; notOnOrA
   if (!assertion || assertion.localName !== 'Assertion') throw new SsoRejectedError('no verified assertion');
   const confirmations = [...assertion.getElementsByTagNameNS(SAML_ASSERTION, 'SubjectConfirmationData')] as Element[];
   const conditions = assertion.getElementsByTagNameNS(SAML_ASSERTION, 'Conditions')[0];
+  const issuer = [...assertion.childNodes].find((n) => n.nodeType === 1 && (n as Element).localName === 'Issuer' && (n as Element).namespaceURI === SAML_ASSERTION);
   return {
     id: assertion.getAttribute('ID') ?? '',
+    issuer: (issuer?.textContent ?? '').trim(),
     recipients: confirmations.map((c) => c.getAttribute('Recipient') ?? ''),
     notOnOrAfter: conditions?.getAttribute('NotOnOrAfter') ?? confirmations[0]?.getAttribute('NotOnOrAfter') ?? null,
   };
