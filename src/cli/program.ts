@@ -9,6 +9,7 @@ import { registerProjectCommands } from './commands/project.js';
 import { registerProviderCommands } from './commands/provider.js';
 import { registerRegionCommands } from './commands/region.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerSsoCommands } from './commands/sso.js';
 import { registerWatchCommand } from './commands/watch.js';
 import { DEFAULT_API_URL } from './client.js';
 import { ExitCode, UsageError } from './errors.js';
@@ -53,6 +54,7 @@ function buildProgram(io: CliIo): Command {
   registerImageCommands(program, io);
   registerProjectCommands(program, io);
   registerIdentityCommands(program, io);
+  registerSsoCommands(program, io);
   registerEventsCommand(program, io);
   registerWatchCommand(program, io);
   return program;

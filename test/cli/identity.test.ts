@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { simProvider, startTestPlane, TEST_ADMIN_TOKEN, type TestPlane } from '../support/control-plane.js';
+import { createSigningIdentity, idpMetadataXml } from '../doubles/sts/test-assertions.js';
 import { runCli } from './fixtures-cli.js';
 
 /** The identity commands against a real API server (SQLite): login, whoami, tokens, members, audit. */
@@ -74,6 +75,33 @@ describe('tessera login, whoami, token, project member and audit', () => {
     const lines = exported.stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string });
     expect(lines.some((e) => e.action === 'member.bind')).toBe(true);
     expect(exported.stdout).not.toContain(token.secret);
+  });
+
+  it('sso configure imports IdP metadata from a file with group rules; sso show and sso metadata print the setup', async () => {
+    const idp = createSigningIdentity('cli-test-idp');
+    const dir = mkdtempSync(join(tmpdir(), 'tessera-sso-'));
+    const file = join(dir, 'idp.xml');
+    writeFileSync(file, idpMetadataXml('https://idp.cli.test/saml', idp.certificatePem));
+    const asAdmin = { TESSERA_TOKEN: TEST_ADMIN_TOKEN };
+    const configured = await runCli(
+      ['sso', 'configure', '--metadata', file, '--rule', 'platform-admins=default:admin', '--rule', 'viewers=default:viewer', '--org-admin-group', 'tessera-admins'],
+      { url, env: asAdmin },
+    );
+    expect(configured.code, configured.stderr).toBe(0);
+    expect(configured.stdout).toContain('platform-admins → admin in default');
+    const shown = JSON.parse((await runCli(['sso', 'show', '-o', 'json'], { url, env: asAdmin })).stdout) as { idp: { entityId: string }; rules: unknown[] };
+    expect(shown.idp.entityId).toBe('https://idp.cli.test/saml');
+    expect(shown.rules).toEqual([{ group: 'tessera-admins', orgAdmin: true }, { group: 'platform-admins', project: 'default', role: 'admin' }, { group: 'viewers', project: 'default', role: 'viewer' }]);
+    expect((await runCli(['sso', 'metadata'], { url, env: asAdmin })).stdout).toContain(`entityID="${url}/saml/metadata"`);
+
+    const badRule = await runCli(['sso', 'configure', '--metadata', file, '--rule', 'nonsense'], { url, env: asAdmin });
+    expect(badRule.code).toBe(2);
+    writeFileSync(file, `<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>${idpMetadataXml('https://idp.cli.test/saml', idp.certificatePem)}`);
+    const hostile = await runCli(['sso', 'configure', '--metadata', file], { url, env: asAdmin });
+    expect(hostile.code).toBe(1);
+    expect(hostile.stderr).toMatch(/DOCTYPE/);
+    // The earlier setup stands.
+    expect(JSON.parse((await runCli(['sso', 'show', '-o', 'json'], { url, env: asAdmin })).stdout).rules).toHaveLength(3);
   });
 
   it('logout forgets the token', async () => {
