@@ -11,6 +11,8 @@ import { errorHandler, frameworkErrorHandler, notFoundHandler, rejectNulInQuery 
 import { registerIdempotency } from './idempotency.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { eventRoutes } from './routes/events.js';
+import { federationRoutes } from './routes/federation.js';
+import { homeRoutes } from './routes/home.js';
 import { identityRoutes } from './routes/identity.js';
 import { instanceRoutes } from './routes/instances.js';
 import { projectRoutes } from './routes/projects.js';
@@ -84,7 +86,9 @@ export async function buildApp(cp: ControlPlane): Promise<FastifyInstance> {
   await typed.register(projectRoutes(cp));
   await typed.register(eventRoutes(cp));
   await typed.register(identityRoutes(cp));
+  await typed.register(federationRoutes(cp));
   await typed.register(samlRoutes(cp));
+  await typed.register(homeRoutes(cp));
   await app.ready();
   return app;
 }

@@ -2,18 +2,27 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AuditResult } from '../identity/audit.js';
 import type { ControlPlane } from './control-plane.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What the call acted on, when neither its path nor an `id` in its answer names it (e.g. the AWS role of a credentials request). */
+    auditResourceId?: string;
+  }
+}
+
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** Answers larger than this are not read for the id and project they carry (none of ours is, for a change). */
 const MAX_INSPECTED_ANSWER = 64 * 1024;
 
 /**
- * Every call that may change something — allowed, refused or failed — is written to the audit log before its
- * answer leaves: who (principal, source address), what (action, resource, project), the result and the request
- * id that ties it to the logs.
+ * Every call that may change something — allowed, refused or failed — and every call refused for its
+ * credentials (401) is written to the audit log before its answer leaves: who (principal, source address),
+ * what (action, resource, project), the result and the request id that ties it to the logs.
  */
 export function registerAuditTrail(app: FastifyInstance, cp: ControlPlane): void {
   app.addHook('onSend', async (req, reply, payload) => {
-    if (READS.has(req.method) || !req.url.startsWith('/v1')) return payload;
+    if (!req.url.startsWith('/v1')) return payload;
+    // Reads are not audited, except a refused credential: a failed sign-in, whatever the call.
+    if (READS.has(req.method) && reply.statusCode !== 401) return payload;
     const answer = inspect(payload);
     const principal = req.principal;
     const params = (req.params ?? {}) as Record<string, unknown>;
@@ -30,7 +39,7 @@ export function registerAuditTrail(app: FastifyInstance, cp: ControlPlane): void
       method: req.method,
       path: req.url,
       resourceKind: action.includes('.') ? action.split('.')[0]! : null,
-      resourceId: str(params.id) ?? str(answer?.id) ?? str(params.name) ?? null,
+      resourceId: str(params.id) ?? str(answer?.id) ?? str(params.name) ?? req.auditResourceId ?? null,
       project: str(answer?.project) ?? str(body.project) ?? str(params.project) ?? null,
       result,
       statusCode: reply.statusCode,

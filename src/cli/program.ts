@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { registerCloudCommands } from './commands/cloud.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerFlavorCommands } from './commands/flavor.js';
 import { registerIdentityCommands } from './commands/identity.js';
@@ -54,6 +55,7 @@ function buildProgram(io: CliIo): Command {
   registerImageCommands(program, io);
   registerProjectCommands(program, io);
   registerIdentityCommands(program, io);
+  registerCloudCommands(program, io);
   registerSsoCommands(program, io);
   registerEventsCommand(program, io);
   registerWatchCommand(program, io);

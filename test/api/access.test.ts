@@ -202,7 +202,11 @@ describe.each(DIALECTS)('access control on %s', (dialect) => {
       requestId: denied.headers['x-request-id'],
       sourceIp: '127.0.0.1',
     });
+    const badToken = await t.anonymous.inject({ method: 'GET', url: '/v1/instances', headers: { authorization: `Bearer tsr_${'z'.repeat(43)}` } });
+    expect(badToken.statusCode).toBe(401);
     const refusals = await ok<{ items: Record<string, unknown>[] }>(await t.app.inject({ method: 'GET', url: '/v1/audit?result=denied&limit=1000' }));
+    // A refused credential is a failed sign-in, audited even on a read; a refused read for a role is not.
+    expect(refusals.items).toContainEqual(expect.objectContaining({ principal: null, method: 'GET', statusCode: 401, requestId: badToken.headers['x-request-id'] }));
     expect(refusals.items).toContainEqual(expect.objectContaining({ principal: null, action: 'instance.delete', statusCode: 401, resourceId: instances.alpha }));
     const created = await ok<{ items: Record<string, unknown>[] }>(await t.app.inject({ method: 'GET', url: '/v1/audit?action=instance.*&result=success&limit=1000' }));
     expect(created.items).toContainEqual(expect.objectContaining({ principal: 'admin', action: 'instance.create', resourceId: instances.beta, project: 'beta' }));

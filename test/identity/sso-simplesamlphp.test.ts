@@ -142,6 +142,18 @@ describe.each(DIALECTS)('SAML single sign-on with SimpleSAMLphp on %s', (dialect
     expect((await api(browser, 'GET', `/v1/instances/${instances.alpha}`)).status).toBe(200);
   });
 
+  it('after signing in, the landing page makes a CLI token carrying the person’s rights', async () => {
+    expect(await (await fetch(`${url}/`)).text()).toContain('href="/saml/login"');
+    const { browser, page } = await spInitiatedSignIn('alice', 'alice-pass', '/');
+    expect(page.url).toBe(`${url}/`);
+    expect(page.html).toContain('Signed in as <b>alice</b> (admin in alpha)');
+    // What the page's button does: a same-origin POST with the session cookie.
+    const made = await api(browser, 'POST', '/v1/tokens', { name: 'cli (made in the browser)', expiresInDays: 30 });
+    expect(made.status).toBe(201);
+    const me = await fetch(`${url}/v1/whoami`, { headers: { authorization: `Bearer ${String(made.json.secret)}` } });
+    expect(await me.json()).toMatchObject({ name: 'alice', via: 'token', roles: [{ project: 'alpha', role: 'admin' }] });
+  });
+
   it('a wrong password signs nobody in; every sign-in is in the audit log', async () => {
     const browser = new FormBrowser();
     const login = await browser.get(`${url}/saml/login`);

@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       metrics: { public: true },
       discovery: { intervalSeconds: 60, pageSize: 1000 },
       controller: { concurrency: 32, resyncSeconds: 30, leaseSeconds: 30 },
+      federation: { aws: { accounts: [] } },
       providers: null,
     });
   });
