@@ -1,9 +1,8 @@
 import '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { UnauthenticatedError } from '../core/errors.js';
+import { ForbiddenError, UnauthenticatedError } from '../core/errors.js';
 import type { Principal, Role } from '../core/identity.js';
 import { holdsAnywhere, requireOrgAdmin } from '../identity/access.js';
-import { ForbiddenError } from '../core/errors.js';
 import { looksLikeCredentialSecret } from '../identity/credential-secret.js';
 import { SESSION_COOKIE } from '../identity/sessions.js';
 import type { ControlPlane } from './control-plane.js';

@@ -18,6 +18,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Run controllers and inventory sync in this process (default true; an API-only process sets false). */
   background?: boolean;
+  /** Issue and show a new token for the organisation admin (its token was lost): the break-glass way back in. */
+  newAdminToken?: boolean;
   /** Where a new bootstrap token is shown, once (default: stderr, away from the JSON log lines on stdout). */
   announce?: (text: string) => void;
 }
@@ -69,7 +71,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     { url, database: cp.store.dialect, providers: cp.providers.names(), demoEstate: usingDemo },
     usingDemo ? 'Tessera is serving the demo estate (simulated providers: onprem, aws-sim, gcp-sim, azure-sim)' : 'Tessera is serving',
   );
-  announceBootstrap(cp, logger, opts.announce ?? ((text) => process.stderr.write(text)));
+  const announce = opts.announce ?? ((text: string) => process.stderr.write(text));
+  announceBootstrap(cp, logger, announce);
+  if (opts.newAdminToken && !cp.bootstrap.created) {
+    const issued = await cp.identity.issueAdminToken();
+    announce(`\nA new API token for the organisation admin "${issued.admin}", shown this once:\n\n  ${issued.token}\n\n`);
+  }
   let closing: Promise<void> | null = null;
   return {
     url,

@@ -15,6 +15,7 @@ export interface ServerModule {
     port?: number;
     dataDir?: string;
     configPath?: string;
+    newAdminToken?: boolean;
   }): Promise<{ url: string; close(): Promise<void> }>;
 }
 

@@ -79,6 +79,33 @@ export class IdentityService {
     }
   }
 
+  /**
+   * The way back in when the admin's token is lost: only someone who can start the server (and so holds its
+   * database and secret key) can ask for it. It is audited like any token creation.
+   */
+  async issueAdminToken(): Promise<{ admin: string; token: string }> {
+    const admin = await this.principals.mustFindByName(BOOTSTRAP_ADMIN);
+    const token = await this.tokens.issue('bootstrap', admin, { name: 'issued at server start (--new-admin-token)', expiresInDays: 7 });
+    await this.audit.record({
+      principalId: admin.id,
+      principal: admin.name,
+      via: 'server-start',
+      sourceIp: null,
+      userAgent: null,
+      action: 'token.create',
+      method: null,
+      path: null,
+      resourceKind: 'token',
+      resourceId: token.id,
+      project: null,
+      result: 'success',
+      statusCode: null,
+      requestId: null,
+      message: 'a new admin token was issued at server start (tessera server --new-admin-token)',
+    });
+    return { admin: admin.name, token: token.secret };
+  }
+
   private async isKnownToken(secret: string): Promise<boolean> {
     const row = await this.store.db.selectFrom('api_tokens').select('id').where('secret_hash', '=', hashCredentialSecret(secret)).executeTakeFirst();
     return row !== undefined;

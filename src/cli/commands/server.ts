@@ -8,6 +8,7 @@ interface ServerFlags {
   port?: number;
   dataDir?: string;
   config?: string;
+  newAdminToken?: boolean;
 }
 
 export function registerServerCommand(program: Command, io: CliIo): void {
@@ -17,12 +18,13 @@ export function registerServerCommand(program: Command, io: CliIo): void {
     .option('--port <n>', 'port to listen on (default: from the configuration, else 8080)', port)
     .option('--data-dir <dir>', 'directory for the embedded database and other state')
     .option('--config <file>', 'configuration file')
+    .option('--new-admin-token', 'print a new API token for the organisation admin (when its token is lost); shown once, audited')
     .action(async (flags: ServerFlags, command: Command) => {
       const printer = new Printer(io.stdout, command.optsWithGlobals<GlobalOptions>().output, io.env);
       // Listen for Ctrl-C before starting, so that one pressed during start-up also shuts down cleanly.
       const stop = io.stopSignal();
       const api = await (io.loadServer ?? importApiServer)();
-      const server = await api.startServer({ port: flags.port, dataDir: flags.dataDir, configPath: flags.config });
+      const server = await api.startServer({ port: flags.port, dataDir: flags.dataDir, configPath: flags.config, newAdminToken: flags.newAdminToken });
       printer.result({ url: server.url }, () => `Tessera API server listening on ${server.url}`);
       await untilAborted(stop);
       io.stderr.write('stopping: finishing requests in flight and closing the store\n');
