@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerCloudCommands } from './commands/cloud.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerFlavorCommands } from './commands/flavor.js';
+import { registerFleetCommand } from './commands/fleet.js';
 import { registerIdentityCommands } from './commands/identity.js';
 import { registerImageCommands } from './commands/image.js';
 import { registerInstanceCommands } from './commands/instance.js';
@@ -57,6 +58,7 @@ function buildProgram(io: CliIo): Command {
   registerIdentityCommands(program, io);
   registerCloudCommands(program, io);
   registerSsoCommands(program, io);
+  registerFleetCommand(program, io);
   registerEventsCommand(program, io);
   registerWatchCommand(program, io);
   return program;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { InstanceAction, InstanceCreate, InstanceView, Phase } from '../../core/instance.js';
 import { parseLabelSelector } from '../../core/selector.js';
+import { summarizeFleet } from '../../compute/fleet-summary.js';
 import { NotFoundError } from '../../core/errors.js';
 import { narrowProjects, projectsWith, requireRole } from '../../identity/access.js';
 import { principalOf } from '../auth.js';
@@ -23,6 +24,19 @@ const ListQuery = z
     cursor: z.string().max(200).optional(),
   })
   .strict();
+
+const KindCount = z.object({ vm: z.number(), container: z.number(), baremetal: z.number(), unknown: z.number() });
+const FleetView = z
+  .object({
+    total: z.number(),
+    managed: z.number(),
+    discovered: z.number(),
+    byKind: KindCount,
+    byProvider: z.record(z.string(), KindCount),
+    virtualisedShare: z.number().nullable(),
+    containerShareOfVirtualised: z.number().nullable(),
+  })
+  .meta({ id: 'Fleet' });
 
 const DeleteQuery = z.object({ resourceVersion: z.coerce.number().int().min(1).optional() }).strict();
 
@@ -79,6 +93,20 @@ export function instanceRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
           cursor: q.cursor ?? null,
         });
       },
+    );
+
+    app.get(
+      '/v1/fleet',
+      {
+        config: { access: 'signed-in' },
+        schema: {
+          summary: 'The estate by kind (bare metal, VM, container) and provider, with the share virtualised and in containers',
+          tags: ['compute'],
+          querystring: z.object({}).strict(),
+          response: { 200: FleetView, ...COMMON_ERRORS },
+        },
+      },
+      async (req) => summarizeFleet(cp.store, projectsWith(principalOf(req), 'viewer')),
     );
 
     app.get(
