@@ -24,6 +24,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'store-bulk', file: 'store-bulk.ts' },
   { name: 'discover', file: 'discover.ts', dialects: ['sqlite', 'postgres'] },
   { name: 'converge', file: 'converge.ts', dialects: ['sqlite', 'postgres'] },
+  { name: 'docker', file: 'docker.ts' },
 ];
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
