@@ -9,6 +9,7 @@ import { registerAuth } from './auth.js';
 import type { ControlPlane } from './control-plane.js';
 import { errorHandler, frameworkErrorHandler, notFoundHandler, rejectNulInQuery } from './errors.js';
 import { registerIdempotency } from './idempotency.js';
+import { baremetalRoutes } from './routes/baremetal.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { eventRoutes } from './routes/events.js';
 import { federationRoutes } from './routes/federation.js';
@@ -83,6 +84,7 @@ export async function buildApp(cp: ControlPlane): Promise<FastifyInstance> {
   await typed.register(instanceRoutes(cp));
   await typed.register(catalogRoutes(cp));
   await typed.register(providerRoutes(cp));
+  await typed.register(baremetalRoutes(cp));
   await typed.register(projectRoutes(cp));
   await typed.register(eventRoutes(cp));
   await typed.register(identityRoutes(cp));

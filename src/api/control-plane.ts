@@ -75,7 +75,11 @@ export class ControlPlane {
         opts.providers,
         async (p) => {
           const sealed = await store.getCredentials(p.name);
-          return { dataDir: opts.dataDir, credentials: sealed ? (decryptSecret(key, sealed) as Record<string, string>) : null };
+          return {
+            dataDir: opts.dataDir,
+            credentials: sealed ? (decryptSecret(key, sealed) as Record<string, string>) : null,
+            secrets: { seal: (plaintext) => encryptSecret(key, plaintext), open: (text) => decryptSecret(key, text) as Record<string, string> },
+          };
         },
         metrics,
       );

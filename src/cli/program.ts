@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { registerBaremetalCommands } from './commands/baremetal.js';
 import { registerCloudCommands } from './commands/cloud.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerFlavorCommands } from './commands/flavor.js';
@@ -51,6 +52,7 @@ function buildProgram(io: CliIo): Command {
   registerServerCommand(program, io);
   registerInstanceCommands(program, io);
   registerProviderCommands(program, io);
+  registerBaremetalCommands(program, io);
   registerFlavorCommands(program, io);
   registerRegionCommands(program, io);
   registerImageCommands(program, io);

@@ -129,4 +129,13 @@ export interface DriverContext {
   dataDir: string;
   /** Decrypted credentials for this provider, if any were stored. */
   credentials: Record<string, string> | null;
+  /** Seals secrets a driver keeps in its own state (a BMC's login, say) with the server's key; drivers that keep none ignore it. */
+  secrets?: SecretBox;
+}
+
+/** Encryption at rest under the installation's secret key (AES-256-GCM, src/runtime/secrets.ts), without handing out the key. */
+export interface SecretBox {
+  seal(plaintext: Record<string, string>): string;
+  /** Throws when the text was sealed under another key or altered. */
+  open(sealed: string): Record<string, string>;
 }

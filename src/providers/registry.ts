@@ -5,6 +5,7 @@ import { GuardedDriver, type GuardOptions } from './guarded-driver.js';
 /** Driver types by name; loaded lazily so a deployment pays only for the SDKs it uses. */
 const FACTORIES: Record<string, () => Promise<DriverFactory>> = {
   sim: async () => (await import('./sim/driver.js')).createSimDriver,
+  baremetal: async () => (await import('./baremetal/driver.js')).createBaremetalDriver,
   docker: async () => (await import('./docker/driver.js')).createDockerDriver,
 };
 
