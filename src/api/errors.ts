@@ -87,7 +87,9 @@ export function rejectNulInQuery(req: FastifyRequest, done: (err?: Error) => voi
   try {
     for (const [key, value] of new URLSearchParams(req.url.slice(q + 1))) {
       if (key.includes('\u0000') || value.includes('\u0000')) {
-        field = `querystring.${key.replaceAll('\u0000', '')}`;
+        // A key that is not a plain word is quoted, so that even " " can be told apart in the message.
+        const name = key.replaceAll('\u0000', '');
+        field = `querystring.${/^[\w.-]+$/.test(name) ? name : JSON.stringify(name)}`;
         break;
       }
     }

@@ -611,6 +611,8 @@ describe.each(DIALECTS)('bad input on %s', (dialect) => {
       const res = await send({ method: 'GET', url });
       expectClientError(res, { status: 400, mentions: [url.includes('cursor') ? 'cursor' : 'NUL'] });
     }
+    // A key that is only a space is named in quotes, so the message still says which parameter.
+    expectClientError(await send({ method: 'GET', url: '/v1/instances?%20=%00' }), { status: 400, mentions: ['querystring." "', 'NUL'] });
   });
 
   it('a selector of 1,000 terms is a 400 naming the selector, at once', async () => {
