@@ -6,6 +6,7 @@ import { GuardedDriver, type GuardOptions } from './guarded-driver.js';
 const FACTORIES: Record<string, () => Promise<DriverFactory>> = {
   sim: async () => (await import('./sim/driver.js')).createSimDriver,
   baremetal: async () => (await import('./baremetal/driver.js')).createBaremetalDriver,
+  libvirt: async () => (await import('./libvirt/driver.js')).createLibvirtDriver,
   docker: async () => (await import('./docker/driver.js')).createDockerDriver,
 };
 
