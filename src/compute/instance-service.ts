@@ -99,6 +99,16 @@ export class InstanceService {
     return r;
   }
 
+  /**
+   * `getEncoded` answered from memory when it can be, synchronously; undefined when the store must be asked.
+   * An instance outside `projects` is NotFound here too.
+   */
+  cachedEncoded(id: string, projects?: string[]): string | undefined {
+    const r = this.store.cachedEncoded(INSTANCE_KIND, id);
+    if (r && projects && !projects.includes(r.project)) throw instanceNotFound(id);
+    return r?.json;
+  }
+
   /** The same instance as `get`, already encoded as JSON: reads by id answer with it without re-encoding. */
   async getEncoded(id: string, projects?: string[]): Promise<string> {
     const r = await this.store.getEncoded(INSTANCE_KIND, id);

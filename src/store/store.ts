@@ -167,6 +167,15 @@ export class Store {
     return row ? { project: row.project, json: encodeRow(row) } : null;
   }
 
+  /**
+   * The encoded resource if its row is in memory right now, without a promise: the hot path of a read by id.
+   * Undefined means "not cached" (ask getEncoded), never "does not exist".
+   */
+  cachedEncoded(kind: string, id: string): { project: string; json: string } | undefined {
+    const row = this.rowCache?.get(kind, id);
+    return row ? { project: row.project, json: encodeRow(row) } : undefined;
+  }
+
   private async getRow(kind: string, id: string): Promise<ResourcesTable | undefined> {
     const cached = this.rowCache?.get(kind, id);
     if (cached) return cached;
