@@ -113,6 +113,11 @@ describe.each(DIALECTS)('access control on %s', (dialect) => {
     const hidden = await as('viewer').inject({ method: 'GET', url: `/v1/instances/${instances.beta}` });
     expect(hidden.statusCode).toBe(404);
     expect(hidden.body).not.toContain('beta');
+    // Also once the row is in memory (the admin just read it), which answers without asking the store.
+    expect((await t.app.inject({ method: 'GET', url: `/v1/instances/${instances.beta}` })).statusCode).toBe(200);
+    const stillHidden = await as('viewer').inject({ method: 'GET', url: `/v1/instances/${instances.beta}` });
+    expect(stillHidden.statusCode).toBe(404);
+    expect(stillHidden.body).not.toContain('beta');
     const projects = await ok<{ items: { name: string }[] }>(await as('viewer').inject({ method: 'GET', url: '/v1/projects' }));
     expect(projects.items.map((p) => p.name)).toEqual(['alpha']);
     const events = await ok<{ items: { project: string }[] }>(await as('viewer').inject({ method: 'GET', url: '/v1/events?limit=1000' }));
