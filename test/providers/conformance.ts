@@ -31,6 +31,24 @@ export interface ConformanceTarget {
   settleMs?: number;
 }
 
+/**
+ * A conformance request: the same shape for every driver, with a Tessera id derived from `name` (so each case
+ * gets its own) and the driver's own region, flavor and image in `base`.
+ */
+export function conformanceRequest(name: string, base: Pick<CreateRequest, 'region' | 'flavor' | 'image'>, overrides: Partial<CreateRequest> = {}): CreateRequest {
+  return {
+    tesseraId: `i-conf${name.replace(/[^a-z0-9]/g, '').padEnd(12, '0').slice(0, 12)}`,
+    name: `conf-${name}`,
+    zone: null,
+    market: 'on-demand',
+    userData: null,
+    labels: { suite: 'conformance' },
+    powerOn: true,
+    ...base,
+    ...overrides,
+  };
+}
+
 const TOKEN = (name: string) => `tsr-conformance-${name}-0`;
 
 export function driverConformance(target: ConformanceTarget): void {

@@ -4,7 +4,7 @@ import type { CreateRequest, DriverContext } from '../../src/providers/driver.js
 import { DEFAULT_DOCKER_FLAVORS, type DockerConfigInput } from '../../src/providers/docker/config.js';
 import { createDockerDriver } from '../../src/providers/docker/driver.js';
 import { startDockerd, type PrivateDockerd } from '../support/dockerd.js';
-import { driverConformance } from './conformance.js';
+import { conformanceRequest, driverConformance } from './conformance.js';
 
 /** The driver conformance suite against a real (private) dockerd: every case talks to the engine. */
 
@@ -28,19 +28,7 @@ function config(extra: Partial<DockerConfigInput> = {}): DockerConfigInput {
 }
 
 function request(name: string, overrides: Partial<CreateRequest> = {}): CreateRequest {
-  return {
-    tesseraId: `i-conf${name.replace(/[^a-z0-9]/g, '').padEnd(12, '0').slice(0, 12)}`,
-    name: `conf-${name}`,
-    region: 'local',
-    zone: null,
-    flavor: 'c1.tiny',
-    image: engine().image,
-    market: 'on-demand',
-    userData: null,
-    labels: { suite: 'conformance' },
-    powerOn: true,
-    ...overrides,
-  };
+  return conformanceRequest(name, { region: 'local', flavor: 'c1.tiny', image: engine().image }, overrides);
 }
 
 driverConformance({

@@ -2,7 +2,7 @@ import type { CreateRequest } from '../../src/providers/driver.js';
 import type { LibvirtConfigInput } from '../../src/providers/libvirt/config.js';
 import { openLibvirtDriver } from '../../src/providers/libvirt/driver.js';
 import { createLibvirtTestHost, type LibvirtTestHost } from '../support/libvirtd.js';
-import { driverConformance } from './conformance.js';
+import { conformanceRequest, driverConformance } from './conformance.js';
 
 /**
  * The driver conformance suite against the real system libvirtd (`qemu:///system`), with TCG domains on an empty
@@ -31,19 +31,7 @@ function config(overrides: Partial<LibvirtConfigInput> = {}): LibvirtConfigInput
 }
 
 function request(name: string, overrides: Partial<CreateRequest> = {}): CreateRequest {
-  return {
-    tesseraId: `i-conf${name.replace(/[^a-z0-9]/g, '').padEnd(12, '0').slice(0, 12)}`,
-    name: `conf-${name}`,
-    region: 'local',
-    zone: null,
-    flavor: 'tiny',
-    image: 'base',
-    market: 'on-demand',
-    userData: null,
-    labels: { suite: 'conformance' },
-    powerOn: true,
-    ...overrides,
-  };
+  return conformanceRequest(name, { region: 'local', flavor: 'tiny', image: 'base' }, overrides);
 }
 
 driverConformance({

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { CreateRequest } from '../../src/providers/driver.js';
 import { createSimDriver } from '../../src/providers/sim/driver.js';
 import type { SimConfigInput } from '../../src/providers/sim/config.js';
-import { driverConformance } from './conformance.js';
+import { conformanceRequest, driverConformance } from './conformance.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tessera-sim-conformance-'));
 const CLOUD: SimConfigInput = {
@@ -18,19 +18,7 @@ const CLOUD: SimConfigInput = {
 };
 
 function request(name: string, overrides: Partial<CreateRequest> = {}): CreateRequest {
-  return {
-    tesseraId: `i-conf${name.replace(/[^a-z0-9]/g, '').padEnd(12, '0').slice(0, 12)}`,
-    name: `conf-${name}`,
-    region: 'sim-1',
-    zone: null,
-    flavor: 'small',
-    image: 'debian-12',
-    market: 'on-demand',
-    userData: null,
-    labels: { suite: 'conformance' },
-    powerOn: true,
-    ...overrides,
-  };
+  return conformanceRequest(name, { region: 'sim-1', flavor: 'small', image: 'debian-12' }, overrides);
 }
 
 driverConformance({
