@@ -1,8 +1,9 @@
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { roleCovers, type PrincipalKind, type Role, type UserView } from '../core/identity.js';
+import { roleCovers, type Principal, type PrincipalKind, type Role, type RoleBinding, type UserView } from '../core/identity.js';
 import type { Store } from '../store/store.js';
 import type { PrincipalsTable } from '../store/schema.js';
+import { effectivePrincipal } from './access.js';
 
 export type BindingSource = 'manual' | 'saml';
 
@@ -171,6 +172,22 @@ export class PrincipalService {
       if (!prev || roleCovers(b.role, prev)) held.set(b.project, b.role);
     }
     return held;
+  }
+
+  /**
+   * Who a stored credential (an API token's or a session's row) stands for, with its rights narrowed to
+   * `scopes`; null when the credential is revoked or expired, or its owner is gone.
+   */
+  async principalOfCredential(
+    credential: { id: string; principal_id: string; revoked_at: string | null; expires_at: string },
+    scopes: RoleBinding[] | null,
+    via: Principal['via'],
+    now: number,
+  ): Promise<Principal | null> {
+    if (credential.revoked_at !== null || Date.parse(credential.expires_at) <= now) return null;
+    const owner = await this.get(credential.principal_id);
+    if (!owner) return null;
+    return effectivePrincipal(owner, await this.heldRoles(owner.id), scopes, via, credential.id);
   }
 
   async view(p: PrincipalRecord): Promise<UserView> {

@@ -1,7 +1,6 @@
 import { newId } from '../core/ids.js';
 import type { Principal } from '../core/identity.js';
 import type { Store } from '../store/store.js';
-import { effectivePrincipal } from './access.js';
 import { hashCredentialSecret, newCredentialSecret, SESSION_PREFIX } from './credential-secret.js';
 import { PrincipalCache } from './principal-cache.js';
 import type { PrincipalRecord, PrincipalService } from './principals.js';
@@ -55,10 +54,8 @@ export class SessionService {
     if (cached) return cached;
     const now = Date.now();
     const row = await this.store.db.selectFrom('sessions').selectAll().where('secret_hash', '=', hashCredentialSecret(secret)).executeTakeFirst();
-    if (!row || row.revoked_at !== null || Date.parse(row.expires_at) <= now) return null;
-    const who = await this.principals.get(row.principal_id);
-    if (!who) return null;
-    const principal = effectivePrincipal(who, await this.principals.heldRoles(who.id), null, 'session', row.id);
+    const principal = row ? await this.principals.principalOfCredential(row, null, 'session', now) : null;
+    if (!row || !principal) return null;
     this.cache.put(secret, principal, now, Date.parse(row.expires_at));
     return principal;
   }
