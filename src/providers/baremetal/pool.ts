@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openStateFile } from '../state-file.js';
 import type { BmcPowerState } from './bmc.js';
 import type { Allocation, BmcRecord, MachineFacts, PoolMachine } from './machine.js';
 
@@ -90,13 +89,7 @@ export class MachinePool {
 
   /** Opens (creating if needed) the pool file; several Tessera processes sharing a data dir may open it. */
   static open(file: string): MachinePool {
-    mkdirSync(dirname(file), { recursive: true });
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA);
-    return new MachinePool(db);
+    return new MachinePool(openStateFile(file, SCHEMA));
   }
 
   /**

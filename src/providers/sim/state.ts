@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openStateFile } from '../state-file.js';
 import type { Market } from '../../core/offer.js';
 import { newMachineId } from './machine-id.js';
 
@@ -126,14 +125,7 @@ export class SimState {
 
   /** Opens (creating if needed) the state file; several processes may open the same file. */
   static open(file: string): SimState {
-    mkdirSync(dirname(file), { recursive: true });
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    // Another Tessera process sharing the data dir may hold the write lock for a moment.
-    db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA);
-    return new SimState(db);
+    return new SimState(openStateFile(file, SCHEMA));
   }
 
   /** Runs `fn` holding the write lock, so a check-then-insert cannot interleave with another writer. */
