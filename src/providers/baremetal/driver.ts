@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../core/errors.js';
+import { boundedMap } from '../../runtime/bounded-map.js';
 import { usdToMicros } from '../../core/money.js';
 import type { Image, Offer, Region } from '../../core/offer.js';
 import {
@@ -198,7 +199,7 @@ export class BaremetalDriver implements Driver {
     for (let i = 0; i < allocated.length; i += pageSize) {
       opts.signal?.throwIfAborted();
       const page = allocated.slice(i, i + pageSize);
-      yield await mapLimited(page, this.config.listConcurrency, async ({ machine, allocation }) => {
+      yield await boundedMap(page, this.config.listConcurrency, async ({ machine, allocation }) => {
         try {
           return this.view(machine, allocation, await this.withBmc(machine, (bmc) => bmc.powerState()));
         } catch (e) {
@@ -560,18 +561,4 @@ function newAllocationId(): string {
 
 function describeRef(ref: InstanceRef): string {
   return ref.externalId ? ref.externalId : `with token ${ref.token ?? '(none)'}`;
-}
-
-/** Maps `items` through `fn` with at most `limit` calls in flight, keeping the order. */
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }

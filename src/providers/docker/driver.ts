@@ -13,7 +13,7 @@ import {
   type ObservedInstance,
   type PowerAction,
 } from '../driver.js';
-import { boundedMap } from './bounded-map.js';
+import { boundedMap } from '../../runtime/bounded-map.js';
 import { fitCount, Reservations, resourcesFit, roomOf, type HostRoom, type HostUsage, type Reservation } from './capacity.js';
 import { parseDockerConfig, type DockerConfig } from './config.js';
 import { factsFromInspect, factsFromSummary, type ContainerFacts, type ContainerLimits } from './container-facts.js';
