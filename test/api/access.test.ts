@@ -243,3 +243,20 @@ async function dumpStore(t: TestPlane): Promise<string> {
   }
   return out.join('\n');
 }
+
+describe.each(DIALECTS)('closed /metrics on %s', (dialect) => {
+  it('with metrics.public false, /metrics needs a signed-in caller like any /v1 route', async () => {
+    const tdb = await createTestDatabase(dialect);
+    const t = await startTestPlane(tdb, [], { metricsPublic: false, background: false });
+    try {
+      expect((await t.anonymous.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+      const signedIn = await t.app.inject({ method: 'GET', url: '/metrics' });
+      expect(signedIn.statusCode).toBe(200);
+      expect(signedIn.body).toContain('tessera_http_request_duration_seconds');
+      expect((await t.anonymous.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await t.close();
+      await tdb.dispose();
+    }
+  });
+});
