@@ -131,6 +131,25 @@ export interface DriverContext {
   credentials: Record<string, string> | null;
   /** Seals secrets a driver keeps in its own state (a BMC's login, say) with the server's key; drivers that keep none ignore it. */
   secrets?: SecretBox;
+  /**
+   * Today's list prices of a public cloud (`aws`, `azure`, `gcp`) from Tessera's price catalog (src/metering/catalog):
+   * a cloud's API says which flavors exist, the catalog says what they cost. Empty when nothing was imported for it.
+   */
+  listPrices?: (cloud: string) => Promise<ListPrice[]>;
+}
+
+/** One flavor's hourly list price in one region and market, as the price catalog holds it now. */
+export interface ListPrice {
+  region: string;
+  /** The zone the price was published for, when the source names one (prices rarely differ between zones). */
+  zone: string | null;
+  flavor: string;
+  market: Market;
+  vcpus: number;
+  memoryGiB: number;
+  gpus: number;
+  arch: string;
+  priceMicrosPerHour: number;
 }
 
 /** Encryption at rest under the installation's secret key (AES-256-GCM, src/runtime/secrets.ts), without handing out the key. */

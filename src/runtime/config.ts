@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { section } from '../core/config-schema.js';
 import { Role } from '../core/identity.js';
 import { NAME_PATTERN } from '../core/ids.js';
 
@@ -13,17 +14,6 @@ export class ConfigError extends Error {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const DEFAULT_CONFIG_FILE = 'tessera.yaml';
-
-/** A strict section: an unknown key is an error that lists the allowed ones, so a typo never goes unnoticed. */
-function section<Shape extends z.ZodRawShape>(shape: Shape) {
-  const allowed = Object.keys(shape).join(', ');
-  return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown key ${issue.keys.map((key) => `"${key}"`).join(', ')}; the keys allowed here are: ${allowed}`
-        : undefined,
-  });
-}
 
 const seconds = () => z.number().positive();
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { usdPerHour } from '../../core/config-schema.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { DEFAULT_IPMI_SETTINGS } from './ipmi.js';
 import { DEFAULT_REDFISH_SETTINGS } from './redfish.js';
@@ -8,10 +9,7 @@ import { DEFAULT_REDFISH_SETTINGS } from './redfish.js';
  * (`tessera baremetal enroll`) into the provider's pool. The config says what may be asked of them.
  */
 
-/** A USD amount as written in YAML (`0.5` or `"0.50"`). */
-const UsdAmount = z
-  .union([z.number(), z.string()])
-  .refine((value) => /^\d+(\.\d+)?$/.test(String(value).trim()), { message: 'a price is a non-negative decimal amount of USD per hour, such as 0.50' });
+const UsdAmount = usdPerHour('0.50');
 
 /** A flavor is a class of machines: every machine whose facts meet these minimums belongs to it. */
 export const FlavorRequirements = z.object({

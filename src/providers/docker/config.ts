@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { section, usdPerHour } from '../../core/config-schema.js';
 import { InvalidInputError } from '../../core/errors.js';
 
 /**
@@ -7,23 +8,7 @@ import { InvalidInputError } from '../../core/errors.js';
  * `hosts:` would otherwise fall back to the default socket without a word.
  */
 
-/** A strict object whose unknown keys are reported with the list of allowed ones. */
-function section<Shape extends z.ZodRawShape>(shape: Shape) {
-  const allowed = Object.keys(shape).join(', ');
-  return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys'
-        ? `unknown key ${issue.keys.map((key) => `"${key}"`).join(', ')}; the keys allowed here are: ${allowed}`
-        : undefined,
-  });
-}
-
-/** A USD amount as written in YAML (`0.012` or `"0.012"`); converted to micro-dollars for offers. */
-const UsdAmount = z
-  .union([z.number(), z.string()])
-  .refine((value) => /^\d+(\.\d+)?$/.test(String(value).trim()), {
-    message: 'a price is a non-negative decimal amount of USD per hour, such as 0.012',
-  });
+const UsdAmount = usdPerHour('0.012');
 
 /** Docker's own rule for container and network names; host names also become zone names and label values. */
 const ZONE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;

@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { usdPerHour } from '../../core/config-schema.js';
 import { InvalidInputError } from '../../core/errors.js';
 
 /**
@@ -14,12 +15,7 @@ import { InvalidInputError } from '../../core/errors.js';
  */
 const LIBVIRT_URI = /^qemu(\+(ssh|tls|libssh|libssh2))?:\/\/[^/?#]*\/(system|session)(\?[^#]*)?$/;
 
-/** A USD amount as written in YAML (`0.02` or `"0.02"`); converted to micro-dollars when offers are made. */
-const UsdAmount = z
-  .union([z.number(), z.string()])
-  .refine((value) => /^\d+(\.\d+)?$/.test(String(value).trim()), {
-    message: 'a price is a non-negative decimal amount of USD per hour, such as 0.02',
-  });
+const UsdAmount = usdPerHour('0.02');
 
 export const LibvirtHostConfig = z.object({
   /** The zone this host is; requests name it to pin a domain to the host. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { usdPerHour } from '../../core/config-schema.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { InstanceKindEnum } from '../../core/offer.js';
 
@@ -7,12 +8,7 @@ import { InstanceKindEnum } from '../../core/offer.js';
  * cloud; keys this schema does not know (such as `type`, or rate-limit settings read by the runtime) are ignored.
  */
 
-/** A USD amount as written in YAML (`0.096` or `"0.096"`); converted to micro-dollars when the cloud is built. */
-const UsdAmount = z
-  .union([z.number(), z.string()])
-  .refine((value) => /^\d+(\.\d+)?$/.test(String(value).trim()), {
-    message: 'a price is a non-negative decimal amount of USD per hour, such as 0.096',
-  });
+const UsdAmount = usdPerHour('0.096');
 
 const Probability = z.number().min(0).max(1);
 
