@@ -7,6 +7,8 @@ import { InstanceService } from '../compute/instance-service.js';
 import { OfferCatalog } from '../compute/offer-catalog.js';
 import { IdentityService, type BootstrapOutcome } from '../identity/identity-service.js';
 import { ProjectService } from '../identity/projects.js';
+import { seedPriceCatalog } from '../metering/catalog/bundled-catalog.js';
+import { PriceCatalog } from '../metering/catalog/price-catalog.js';
 import { ProviderRegistry, type ProviderConfig } from '../providers/registry.js';
 import { ControllerRunner } from '../runtime/controller-runner.js';
 import type { FederationSettings } from '../runtime/config.js';
@@ -48,6 +50,7 @@ export class ControlPlane {
     readonly store: Store,
     readonly providers: ProviderRegistry,
     readonly catalog: OfferCatalog,
+    readonly prices: PriceCatalog,
     readonly instances: InstanceService,
     readonly projects: ProjectService,
     readonly identity: IdentityService,
@@ -71,6 +74,8 @@ export class ControlPlane {
     try {
       const metrics = createMetrics();
       const key = loadSecretKey({ dataDir: opts.dataDir, env: opts.env ?? process.env });
+      const prices = new PriceCatalog(store);
+      await seedPriceCatalog(prices, opts.logger);
       const providers = await ProviderRegistry.build(
         opts.providers,
         async (p) => {
@@ -79,6 +84,7 @@ export class ControlPlane {
             dataDir: opts.dataDir,
             credentials: sealed ? (decryptSecret(key, sealed) as Record<string, string>) : null,
             secrets: { seal: (plaintext) => encryptSecret(key, plaintext), open: (text) => decryptSecret(key, text) as Record<string, string> },
+            listPrices: (cloud) => prices.listPrices(cloud),
           };
         },
         metrics,
@@ -99,7 +105,7 @@ export class ControlPlane {
         leaseMs: (opts.controller?.leaseSeconds ?? 30) * 1000,
       });
       const discovery = new Discovery(store, providers, { pageSize: opts.discovery?.pageSize ?? 1000, project: 'default' });
-      return new ControlPlane(store, providers, catalog, instances, projects, identity, bootstrap, discovery, runner, metrics, opts.logger, opts, key);
+      return new ControlPlane(store, providers, catalog, prices, instances, projects, identity, bootstrap, discovery, runner, metrics, opts.logger, opts, key);
     } catch (e) {
       await store.close();
       throw e;

@@ -1,29 +1,16 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ProviderConfig } from '../providers/registry.js';
-
-/** The catalog of real public VM prices shipped with Tessera (see catalog/SOURCE.md). */
-export function bundledCatalogFile(): string {
-  // src/api or dist/api → the package root.
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const file = join(root, 'catalog', 'public-vms.csv');
-  if (!existsSync(file)) throw new Error(`the bundled price catalog is missing at ${file}: reinstall Tessera`);
-  return file;
-}
 
 /**
  * What `tessera server` runs with no configuration: four SIMULATED providers, so a fresh clone can create,
- * stop and delete instances at once. `onprem` has a private-cloud cost; the three `*-sim` clouds use real
- * public list prices from the bundled catalog. Every view labels them as simulated.
+ * stop and delete instances at once. `onprem` has a private-cloud cost; the three `*-sim` clouds sell at the
+ * real public list prices of the price catalog (seeded from the bundled catalog/public-vms.csv). Every view labels them as simulated.
  */
 export function demoEstate(): ProviderConfig[] {
-  const catalog = bundledCatalogFile();
   const cloud = (name: string, provider: string): ProviderConfig => ({
     name,
     type: 'sim',
     rateLimit: { perSecond: 50, burst: 50 },
-    config: { flavors: { catalog: { file: catalog, provider } }, latencyMs: { min: 20, max: 120 }, provisionSeconds: 3, stopSeconds: 1 },
+    config: { flavors: { catalog: { provider } }, latencyMs: { min: 20, max: 120 }, provisionSeconds: 3, stopSeconds: 1 },
   });
   return [
     {

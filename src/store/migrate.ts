@@ -3,6 +3,7 @@ import type { Dialect } from './connect.js';
 import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-identity.js';
 import * as m003 from './migrations/003-saml-requests.js';
+import * as m004 from './migrations/004-price-catalog.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '001-initial': m001,
   '002-identity': m002,
   '003-saml-requests': m003,
+  '004-price-catalog': m004,
 };
 
 class StaticProvider implements MigrationProvider {

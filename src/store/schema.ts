@@ -157,6 +157,24 @@ export interface SettingsTable {
   updated_at: string;
 }
 
+export interface CatalogPricesTable {
+  provider: string;
+  region: string;
+  flavor: string;
+  market: string;
+  valid_from: string;
+  valid_to: string | null;
+  zone: string | null;
+  vcpus: number;
+  memory_gib: number;
+  gpus: number;
+  arch: string;
+  price_micros: number;
+  currency: string;
+  source: string;
+  imported_at: string;
+}
+
 export interface Database {
   resources: ResourcesTable;
   resource_labels: ResourceLabelsTable;
@@ -173,4 +191,5 @@ export interface Database {
   saml_seen_assertions: SamlSeenAssertionsTable;
   saml_requests: SamlRequestsTable;
   settings: SettingsTable;
+  catalog_prices: CatalogPricesTable;
 }

@@ -1,8 +1,7 @@
-import { resolve } from 'node:path';
 import { InvalidInputError } from '../../core/errors.js';
 import { usdToMicros, type Micros } from '../../core/money.js';
 import type { InstanceKind } from '../../core/offer.js';
-import { loadCatalogRows, type CatalogRow } from './catalog-csv.js';
+import type { ListPrice } from '../driver.js';
 import type { SimConfig, SimFlavorConfig, SimRegionConfig } from './config.js';
 
 /**
@@ -44,11 +43,22 @@ export interface SimCloud {
 
 const DEFAULT_REGION: SimRegionConfig = { name: 'sim-1', zones: ['sim-1a', 'sim-1b'], location: null, capacityVcpus: null };
 
-export function buildSimCloud(providerName: string, config: SimConfig): SimCloud {
+/** `catalogPrices`: the price catalog's rows for the cloud a catalog-priced sim sells (unused with explicit flavors). */
+export function buildSimCloud(providerName: string, config: SimConfig, catalogPrices: ListPrice[] = []): SimCloud {
   const built = Array.isArray(config.flavors)
     ? fromExplicitFlavors(providerName, config.flavors, config.regions ?? [DEFAULT_REGION])
-    : fromCatalog(providerName, loadCatalogRows(resolve(config.flavors.catalog.file), config.flavors.catalog.provider), config.regions);
+    : fromCatalog(providerName, catalogPrices, config.regions);
   return { kind: config.kind, images: config.images, ...built };
+}
+
+/** Takes the catalog's current prices into a built cloud: the flavors and regions stay, their prices follow the catalog. */
+export function repriceSimCloud(cloud: SimCloud, catalogPrices: ListPrice[]): void {
+  for (const row of catalogPrices) {
+    const price = cloud.regions.get(row.region)?.prices.get(row.flavor);
+    if (!price) continue;
+    if (row.market === 'on-demand') price.onDemandMicrosPerHour = row.priceMicrosPerHour;
+    else price.spotMicrosPerHour = row.priceMicrosPerHour;
+  }
 }
 
 function fromExplicitFlavors(
@@ -78,29 +88,34 @@ function fromExplicitFlavors(
 
 function fromCatalog(
   providerName: string,
-  rows: CatalogRow[],
+  rows: ListPrice[],
   regionConfigs: SimRegionConfig[] | undefined,
 ): Pick<SimCloud, 'regions' | 'flavors'> {
   const flavors = new Map<string, SimFlavor>();
   const pricesByRegion = new Map<string, Map<string, SimPrice>>();
   const zonesByRegion = new Map<string, Set<string>>();
-  for (const row of rows) {
-    // The catalog has no GPU or architecture columns: its rows are CPU-only x86 types (see SOURCE.md).
-    if (!flavors.has(row.instanceType)) {
-      flavors.set(row.instanceType, { name: row.instanceType, vcpus: row.vcpus, memoryGiB: row.memoryGiB, gpus: 0, arch: 'x86_64' });
+  // On-demand rows first: a flavor is sold where it has an on-demand price; a spot row adds its spot market.
+  const ordered = [...rows].sort((a, b) => (a.market === b.market ? 0 : a.market === 'on-demand' ? -1 : 1));
+  for (const row of ordered) {
+    if (!flavors.has(row.flavor)) {
+      flavors.set(row.flavor, { name: row.flavor, vcpus: row.vcpus, memoryGiB: row.memoryGiB, gpus: row.gpus, arch: row.arch });
     }
     const prices = pricesByRegion.get(row.region) ?? new Map<string, SimPrice>();
     pricesByRegion.set(row.region, prices);
-    if (!prices.has(row.instanceType)) {
-      prices.set(row.instanceType, {
-        onDemandMicrosPerHour: row.priceMicrosPerHour,
-        spotMicrosPerHour: row.spotPriceMicrosPerHour,
-        zone: row.zone,
-      });
+    const price = prices.get(row.flavor);
+    if (row.market === 'on-demand' && !price) {
+      prices.set(row.flavor, { onDemandMicrosPerHour: row.priceMicrosPerHour, spotMicrosPerHour: null, zone: row.zone });
+    } else if (row.market === 'spot' && price) {
+      price.spotMicrosPerHour = row.priceMicrosPerHour;
     }
     const zones = zonesByRegion.get(row.region) ?? new Set<string>();
     zonesByRegion.set(row.region, zones);
     if (row.zone) zones.add(row.zone);
+  }
+  if (pricesByRegion.size === 0) {
+    throw new InvalidInputError(
+      `sim provider '${providerName}' sells from the price catalog, which has no prices for it: import some (tessera catalog import catalog/public-vms.csv)`,
+    );
   }
 
   const regions = new Map<string, SimRegion>();
@@ -111,7 +126,7 @@ function fromCatalog(
     const prices = pricesByRegion.get(r.name);
     if (!prices) {
       throw new InvalidInputError(
-        `sim provider '${providerName}' configures region '${r.name}', which its catalog does not price; ` +
+        `sim provider '${providerName}' configures region '${r.name}', which the price catalog does not price; ` +
           `catalog regions: ${[...pricesByRegion.keys()].join(', ')}`,
       );
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { usdPerHour } from '../../core/config-schema.js';
+import { section, usdPerHour } from '../../core/config-schema.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { InstanceKindEnum } from '../../core/offer.js';
 
@@ -33,12 +33,10 @@ export const SimFlavorConfig = z.object({
 });
 export type SimFlavorConfig = z.output<typeof SimFlavorConfig>;
 
-/** Flavors, regions and prices taken from the rows of one provider in a catalog CSV. */
+/** Flavors, regions and prices of one public cloud, read from Tessera's price catalog (DriverContext.listPrices). */
 export const SimCatalogSource = z.object({
-  catalog: z.object({
-    /** Path of the CSV; a relative path is resolved against the working directory. */
-    file: z.string().min(1),
-    /** Which `provider` column value to take rows from (e.g. `aws`). */
+  catalog: section({
+    /** Which cloud's prices to sell (e.g. `aws`): the catalog's `provider`. */
     provider: z.string().min(1),
   }),
 });
@@ -57,7 +55,7 @@ export const SimConfig = z
     regions: z.array(SimRegionConfig).min(1).optional(),
     flavors: z
       .union([z.array(SimFlavorConfig).min(1), SimCatalogSource], {
-        error: 'expected a list of flavors ({name, vcpus, memoryGiB, priceUsdPerHour, ...}) or {catalog: {file, provider}}',
+        error: 'expected a list of flavors ({name, vcpus, memoryGiB, priceUsdPerHour, ...}) or {catalog: {provider}}',
       })
       .prefault(DEFAULT_FLAVORS),
     kind: InstanceKindEnum.default('vm'),

@@ -11,10 +11,11 @@ import {
   type ErrorClass,
   type InstanceRef,
   type ListOptions,
+  type ListPrice,
   type ObservedInstance,
   type PowerAction,
 } from '../driver.js';
-import { buildSimCloud, type SimCloud, type SimFlavor, type SimRegion } from './cloud.js';
+import { buildSimCloud, repriceSimCloud, type SimCloud, type SimFlavor, type SimRegion } from './cloud.js';
 import { parseSimConfig, type SimConfig } from './config.js';
 import { FaultInjector } from './faults.js';
 import { toObserved } from './observed.js';
@@ -29,7 +30,7 @@ import { SimState, type NewMachine, type PowerIntent, type SimMachine } from './
 export const DEFAULT_LIST_PAGE_SIZE = 1000;
 
 /** What `createSimDriver` needs besides the config; `now` lets tests step time instead of sleeping. */
-export interface SimDriverContext extends Pick<DriverContext, 'dataDir'> {
+export interface SimDriverContext extends Pick<DriverContext, 'dataDir' | 'listPrices'> {
   now?: () => number;
 }
 
@@ -37,7 +38,14 @@ export interface SimDriverContext extends Pick<DriverContext, 'dataDir'> {
 export async function createSimDriver(name: string, config: unknown, ctx: SimDriverContext): Promise<SimDriver> {
   const parsed = parseSimConfig(name, config);
   const stateFile = parsed.stateFile ? resolve(ctx.dataDir, parsed.stateFile) : join(ctx.dataDir, 'sim', `${name}.db`);
-  return SimDriver.open(name, parsed, stateFile, ctx.now ?? Date.now);
+  let prices: (() => Promise<ListPrice[]>) | null = null;
+  if (!Array.isArray(parsed.flavors)) {
+    const { listPrices } = ctx;
+    const cloud = parsed.flavors.catalog.provider;
+    if (!listPrices) throw new InvalidInputError(`sim provider '${name}' sells from the price catalog, which this process does not have`);
+    prices = () => listPrices(cloud);
+  }
+  return SimDriver.open(name, parsed, stateFile, ctx.now ?? Date.now, prices === null ? null : { initial: await prices(), refresh: prices });
 }
 
 type SimVerb = 'offers' | 'regions' | 'images' | 'observe' | 'create' | 'delete' | 'power' | 'list';
@@ -85,15 +93,25 @@ export class SimDriver implements Driver {
     private readonly state: SimState,
     private readonly faults: FaultInjector,
     private readonly now: () => number,
+    private readonly catalogPrices: (() => Promise<ListPrice[]>) | null,
   ) {}
 
-  static open(name: string, config: SimConfig, stateFile: string, now: () => number = Date.now): SimDriver {
-    const cloud = buildSimCloud(name, config);
+  /** `catalog`: where a catalog-priced sim reads its prices (null for explicit flavors). */
+  static open(
+    name: string,
+    config: SimConfig,
+    stateFile: string,
+    now: () => number = Date.now,
+    catalog: { initial: ListPrice[]; refresh: () => Promise<ListPrice[]> } | null = null,
+  ): SimDriver {
+    const cloud = buildSimCloud(name, config, catalog?.initial);
     const faults = new FaultInjector(name, config, createRandom(config.seed), now);
-    return new SimDriver(name, config, cloud, SimState.open(stateFile), faults, now);
+    return new SimDriver(name, config, cloud, SimState.open(stateFile), faults, now, catalog?.refresh ?? null);
   }
 
-  offers(): Promise<Offer[]> {
+  async offers(): Promise<Offer[]> {
+    // A catalog-priced sim sells at the catalog's price of the moment, as a cloud charges its current list price.
+    if (this.catalogPrices) repriceSimCloud(this.cloud, await this.catalogPrices());
     return this.call('offers', false, () => {
       const used = this.state.usedVcpusByRegion();
       const offers: Offer[] = [];

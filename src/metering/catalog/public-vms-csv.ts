@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { InvalidInputError } from '../../core/errors.js';
 import { usdToMicros, type Micros } from '../../core/money.js';
+import type { ImportResult } from './imported-price.js';
 
 /**
- * Reads the public VM price catalog format (shared/catalog/public-vms.csv):
+ * Reads the public VM price catalog format (catalog/public-vms.csv, see its SOURCE.md):
  * `provider,instance_type,vcpus,memory_gib,region,zone,price_usd_hour,spot_price_usd_hour`.
  * The format has no quoting and no commas inside values, so a split per line is a complete parser.
  */
@@ -21,7 +21,8 @@ export interface CatalogRow {
   spotPriceMicrosPerHour: Micros | null;
 }
 
-const COLUMNS = [
+/** The header of the format; `detect-format` recognises a file by it. */
+export const COLUMNS = [
   'provider',
   'instance_type',
   'vcpus',
@@ -67,21 +68,29 @@ export function parseCatalogCsv(text: string, source: string): CatalogRow[] {
   return rows;
 }
 
-/** Reads a catalog file and keeps the rows of one provider; a provider with no rows is a configuration error. */
-export function loadCatalogRows(file: string, provider: string): CatalogRow[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InvalidInputError(`cannot read catalog ${file}: ${(e as Error).message}`);
+/**
+ * The rows as catalog prices: one on-demand price per row and a spot price where the row has one. The file has no
+ * GPU or architecture columns: its rows are CPU-only x86 types (SOURCE.md), and it says nothing of when prices
+ * took effect.
+ */
+export function importPublicVmsCsv(text: string, source: string): ImportResult {
+  const prices: ImportResult['prices'] = [];
+  for (const row of parseCatalogCsv(text, source)) {
+    const base = {
+      provider: row.provider,
+      region: row.region,
+      zone: row.zone,
+      flavor: row.instanceType,
+      vcpus: row.vcpus,
+      memoryGiB: row.memoryGiB,
+      gpus: 0,
+      arch: 'x86_64',
+      effectiveAt: null,
+    };
+    prices.push({ ...base, market: 'on-demand', priceMicrosPerHour: row.priceMicrosPerHour });
+    if (row.spotPriceMicrosPerHour !== null) prices.push({ ...base, market: 'spot', priceMicrosPerHour: row.spotPriceMicrosPerHour });
   }
-  const all = parseCatalogCsv(text, file);
-  const rows = all.filter((r) => r.provider === provider);
-  if (rows.length === 0) {
-    const known = [...new Set(all.map((r) => r.provider))].join(', ');
-    throw new InvalidInputError(`catalog ${file} has no rows for provider '${provider}'; it has: ${known}`);
-  }
-  return rows;
+  return { prices, skipped: [] };
 }
 
 function required(value: string, column: Column, where: string): string {
