@@ -95,7 +95,7 @@ export class ControlPlane {
       const identity = new IdentityService(store, key);
       const bootstrap = await identity.bootstrap((opts.env ?? process.env).TESSERA_BOOTSTRAP_TOKEN || undefined);
       const instances = new InstanceService(store, providers, catalog);
-      const controller = new InstanceController(store, providers, { pollMs: opts.controller?.pollMs });
+      const controller = new InstanceController(store, providers, { pollMs: opts.controller?.pollMs, catalog });
       const runner = new ControllerRunner({
         store,
         reconciler: controller,

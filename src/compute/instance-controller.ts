@@ -1,15 +1,23 @@
 import { setCondition, removeCondition } from '../core/resource.js';
-import { INSTANCE_KIND, type Instance, type InstanceSpec, type InstanceStatus, type Phase } from '../core/instance.js';
+import { INSTANCE_KIND, type Instance, type InstanceSpec, type InstanceStatus, type Phase, type PlacementFailure } from '../core/instance.js';
+import { formatUsd } from '../core/money.js';
 import { ProviderError, type Driver, type InstanceRef, type ObservedInstance } from '../providers/driver.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { ReconcileResult, Reconciler } from '../runtime/controller-runner.js';
 import type { EventInput, Store } from '../store/store.js';
+import type { OfferCatalog } from './offer-catalog.js';
+import { describeFailures, nextPlacement } from './replacement.js';
 
 export interface InstanceControllerOptions {
   /** How soon to look again at a machine that is still booting, stopping or being deleted. */
   pollMs?: number;
   /** Capacity or quota errors are retried this many times (capacity may free up) before the instance fails. */
   maxPlacementAttempts?: number;
+  /**
+   * The offers to re-place from: with it, an instance placed from requirements that meets a capacity or quota
+   * error moves to the next-cheapest offer at once instead of waiting for room where it was.
+   */
+  catalog?: OfferCatalog;
 }
 
 /** The idempotency token of one create attempt: deterministic, so a crash can never lose it. */
@@ -35,6 +43,7 @@ export class InstanceController implements Reconciler {
   readonly kind = INSTANCE_KIND;
   private readonly pollMs: number;
   private readonly maxPlacementAttempts: number;
+  private readonly catalog: OfferCatalog | null;
 
   constructor(
     private readonly store: Store,
@@ -43,6 +52,7 @@ export class InstanceController implements Reconciler {
   ) {
     this.pollMs = opts.pollMs ?? 1_000;
     this.maxPlacementAttempts = opts.maxPlacementAttempts ?? 4;
+    this.catalog = opts.catalog ?? null;
   }
 
   async reconcile(id: string, attempt: number): Promise<ReconcileResult | void> {
@@ -60,6 +70,7 @@ export class InstanceController implements Reconciler {
       return await this.reconcileLive(inst, driver);
     } catch (e) {
       if (!(e instanceof ProviderError)) throw e;
+      if ((e.errorClass === 'Capacity' || e.errorClass === 'Quota') && (await this.replace(inst, driver, e))) return { requeueAfterMs: 0 };
       return this.onProviderError(inst, e, attempt);
     }
   }
@@ -226,14 +237,75 @@ export class InstanceController implements Reconciler {
     });
   }
 
+  /**
+   * Moves an instance that an offer refused to the next-cheapest offer within its constraints, and says why in
+   * its events. False when it cannot move (a named flavor, a machine already made, nowhere left to go).
+   */
+  private async replace(inst: Instance, driver: Driver, e: ProviderError): Promise<boolean> {
+    if (!this.catalog || !inst.spec.constraints || inst.status.externalId !== null || inst.deletedAt !== null) return false;
+    const now = this.store.nowIso();
+    const failure: PlacementFailure = {
+      provider: inst.spec.provider,
+      region: inst.spec.region,
+      flavor: inst.spec.flavor,
+      errorClass: e.errorClass,
+      code: e.providerCode ?? null,
+      message: e.message,
+      at: now,
+    };
+    const failures = [...(inst.status.placementFailures ?? []), failure];
+    const catalog = this.catalog;
+    const offers = await catalog.all();
+    const providers = [...new Set(offers.map((o) => o.provider))];
+    const images = new Map(await Promise.all(providers.map(async (p) => [p, await catalog.imageNames(p)] as const)));
+    const next = nextPlacement(inst, failures, offers, this.providers.names(), (p) => images.get(p) ?? null);
+    if (!next) return false;
+
+    // Nothing may stay behind at the offer that refused: a create that failed late could have left a machine.
+    // (`inst` may be from before the token was written: the token is derived from the attempt, which did not change.)
+    const left = await driver.observe({ region: inst.spec.region, token: createToken(inst.id, inst.status.createAttempt) });
+    if (left && left.state !== 'terminated' && left.state !== 'terminating') await driver.delete({ region: inst.spec.region, externalId: left.externalId });
+    const from = `${failure.provider}/${failure.region}/${failure.flavor}`;
+    const to = `${next.provider}/${next.region}/${next.flavor}`;
+    const message =
+      `${from} refused it (${e.errorClass}${failure.code ? `, ${failure.code}` : ''}: ${e.message}); ` +
+      `re-placed on ${to} at $${formatUsd(next.scheduling.priceMicrosPerHour)}/h, the cheapest matching offer outside the regions that refused it (${describeFailures(failures)})`;
+    await this.store.update<InstanceSpec, InstanceStatus>(
+      INSTANCE_KIND,
+      inst.id,
+      (current) => {
+        // Moved or made meanwhile (another process, a person): leave it to the next reconcile.
+        const same = current.spec.provider === inst.spec.provider && current.spec.region === inst.spec.region && current.spec.flavor === inst.spec.flavor;
+        if (current.status.externalId !== null || !same) return null;
+        const attempt = current.status.createAttempt + 1;
+        return {
+          ...current,
+          spec: { ...current.spec, provider: next.provider, region: next.region, zone: next.zone, flavor: next.flavor },
+          status: {
+            ...current.status,
+            phase: 'Provisioning',
+            createAttempt: attempt,
+            createToken: createToken(inst.id, attempt),
+            placementFailures: failures,
+            scheduling: { ...next.scheduling, reason: `re-placed after ${from} refused it: ${next.scheduling.reason}` },
+            conditions: setCondition(current.status.conditions, { type: 'Replaced', status: 'True', reason: e.errorClass, message }, now),
+          },
+        };
+      },
+      { event: () => ({ type: 'Replaced', reason: e.errorClass, message }) },
+    );
+    return true;
+  }
+
   private async onProviderError(inst: Instance, e: ProviderError, attempt: number): Promise<ReconcileResult | void> {
     const now = this.store.nowIso();
     const permanent = e.errorClass === 'Invalid' || ((e.errorClass === 'Capacity' || e.errorClass === 'Quota') && attempt + 1 >= this.maxPlacementAttempts);
     if (permanent && inst.deletedAt === null && inst.status.externalId === null) {
+      const refused = inst.status.placementFailures ?? [];
       const advice =
         e.errorClass === 'Invalid'
           ? 'fix the instance spec and create it again'
-          : 'delete it and create it with another region, provider or flavor (or raise the quota)';
+          : `${refused.length > 0 ? `no matching offer is left (refused before: ${describeFailures(refused)}); ` : ''}delete it and create it with another region, provider or flavor (or raise the quota)`;
       await this.fail(inst, e.errorClass, `${e.message} — ${advice}`);
       return;
     }

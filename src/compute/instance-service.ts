@@ -62,6 +62,7 @@ export class InstanceService {
       driftPolicy: req.driftPolicy,
       managed: true,
       reboots: 0,
+      constraints: req.requirements ? { provider: req.provider ?? null, region: req.region ?? null, zone: req.zone ?? null } : null,
     };
     if (req.zone !== undefined) await this.checkZone(placement.provider, placement.region, req.zone);
     const images = await this.catalog.imageNames(placement.provider);

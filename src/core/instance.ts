@@ -80,9 +80,32 @@ export const InstanceSpec = z
     managed: z.boolean(),
     /** Bumped by each reboot request; the controller reboots until status.observedReboots catches up. */
     reboots: z.number().int(),
+    /**
+     * For an instance placed from requirements: what the request fixed (null where it let Tessera choose). After a
+     * capacity or quota error the instance is re-placed on the next-cheapest offer within these. Absent for a
+     * named flavor, which is never moved.
+     */
+    constraints: z
+      .object({ provider: z.string().nullable(), region: z.string().nullable(), zone: z.string().nullable() })
+      .nullable()
+      .optional(),
   })
   .meta({ id: 'InstanceSpec' });
 export type InstanceSpec = z.infer<typeof InstanceSpec>;
+
+export const PlacementFailure = z
+  .object({
+    provider: z.string(),
+    region: z.string(),
+    flavor: z.string(),
+    errorClass: z.string(),
+    /** The provider's own code, e.g. InsufficientInstanceCapacity. */
+    code: z.string().nullable(),
+    message: z.string(),
+    at: z.string(),
+  })
+  .meta({ id: 'PlacementFailure' });
+export type PlacementFailure = z.infer<typeof PlacementFailure>;
 
 export const InstanceStatus = z
   .object({
@@ -102,6 +125,8 @@ export const InstanceStatus = z
     scheduling: Scheduling.nullable(),
     discovered: z.boolean(),
     observedReboots: z.number().int(),
+    /** Offers that refused this instance (capacity, quota), oldest first: re-placement avoids their regions. */
+    placementFailures: z.array(PlacementFailure).optional(),
   })
   .meta({ id: 'InstanceStatus' });
 export type InstanceStatus = z.infer<typeof InstanceStatus>;
