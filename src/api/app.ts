@@ -11,6 +11,7 @@ import { errorHandler, frameworkErrorHandler, notFoundHandler, rejectNulInQuery 
 import { registerIdempotency } from './idempotency.js';
 import { baremetalRoutes } from './routes/baremetal.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { priceCatalogRoutes } from './routes/price-catalog.js';
 import { eventRoutes } from './routes/events.js';
 import { federationRoutes } from './routes/federation.js';
 import { homeRoutes } from './routes/home.js';
@@ -83,6 +84,7 @@ export async function buildApp(cp: ControlPlane): Promise<FastifyInstance> {
   await typed.register(systemRoutes(cp));
   await typed.register(instanceRoutes(cp));
   await typed.register(catalogRoutes(cp));
+  await typed.register(priceCatalogRoutes(cp));
   await typed.register(providerRoutes(cp));
   await typed.register(baremetalRoutes(cp));
   await typed.register(projectRoutes(cp));

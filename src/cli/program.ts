@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { registerBaremetalCommands } from './commands/baremetal.js';
+import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCloudCommands } from './commands/cloud.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerFlavorCommands } from './commands/flavor.js';
@@ -54,6 +55,7 @@ function buildProgram(io: CliIo): Command {
   registerProviderCommands(program, io);
   registerBaremetalCommands(program, io);
   registerFlavorCommands(program, io);
+  registerCatalogCommands(program, io);
   registerRegionCommands(program, io);
   registerImageCommands(program, io);
   registerProjectCommands(program, io);

@@ -16,6 +16,8 @@ export interface CatalogDiff {
   changed: { before: CatalogPrice; after: CatalogPrice }[];
   /** Open periods closed because the import no longer lists the offer. */
   withdrawn: CatalogPrice[];
+  /** When the withdrawn periods close. */
+  withdrawnAt: string;
   unchanged: number;
   /** Repeated entries for one offer in the import: the first is kept. */
   duplicates: { key: string; kept: string; dropped: string }[];
@@ -48,7 +50,7 @@ export function diffCatalog(input: DiffInput): CatalogDiff {
   const { imported, open, everPriced, effective, now, source } = input;
   const openByKey = new Map(open.map((p) => [offerKey(p), p]));
   const seen = new Map<string, ImportedPrice>();
-  const diff: CatalogDiff = { added: [], changed: [], withdrawn: [], unchanged: 0, duplicates: [] };
+  const diff: CatalogDiff = { added: [], changed: [], withdrawn: [], withdrawnAt: iso(effective ?? now), unchanged: 0, duplicates: [] };
   const scopes = new Set<string>();
   const lateChanges: string[] = [];
 

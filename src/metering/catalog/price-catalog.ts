@@ -1,12 +1,14 @@
 import type { Selectable } from 'kysely';
-import { ConflictError } from '../../core/errors.js';
+import { ConflictError, InvalidInputError } from '../../core/errors.js';
 import type { Market } from '../../core/offer.js';
 import type { ListPrice } from '../../providers/driver.js';
 import type { CatalogPricesTable } from '../../store/schema.js';
 import type { Store } from '../../store/store.js';
 import { diffCatalog, iso, isEmptyDiff, offerKey, type CatalogDiff } from './catalog-diff.js';
 import type { CatalogPrice } from './catalog-price.js';
-import type { FlavorShapes, ImportedPrice } from './imported-price.js';
+import type { FlavorShapes, ImportedPrice, ImportResult } from './imported-price.js';
+import type { PriceFileFormat } from './importers/detect-format.js';
+import { readPriceList, type PriceListInput } from './read-price-list.js';
 
 export interface CatalogQuery {
   provider?: string;
@@ -35,6 +37,11 @@ export interface ImportOptions {
 export interface ImportOutcome {
   diff: CatalogDiff;
   applied: boolean;
+}
+
+export interface FileImportOutcome extends ImportOutcome {
+  format: PriceFileFormat;
+  skipped: ImportResult['skipped'];
 }
 
 const DEFAULT_LIMIT = 1_000;
@@ -76,15 +83,27 @@ export class PriceCatalog {
       const diff = diffCatalog({ imported: prices, open, everPriced, effective, now, source: opts.source });
       if (opts.dryRun || isEmptyDiff(diff)) return { diff, applied: false };
 
-      const withdrawAt = effective ?? now;
       for (const { before, after } of diff.changed) await closePeriod(tx, before, after.validFrom);
-      for (const p of diff.withdrawn) await closePeriod(tx, p, withdrawAt > p.validFrom ? withdrawAt : p.validFrom);
+      for (const p of diff.withdrawn) await closePeriod(tx, p, diff.withdrawnAt > p.validFrom ? diff.withdrawnAt : p.validFrom);
       const inserts = [...diff.added, ...diff.changed.map((c) => c.after)].map(toRow);
       for (let i = 0; i < inserts.length; i += INSERT_BATCH) {
         await tx.insertInto('catalog_prices').values(inserts.slice(i, i + INSERT_BATCH)).execute();
       }
       return { diff, applied: true };
     });
+  }
+
+  /** Reads a published price list of any supported format and imports it (or, with dryRun, diffs it). */
+  async importFile(input: PriceListInput, opts: Omit<ImportOptions, 'source'>): Promise<FileImportOutcome> {
+    const shapes = await this.flavorShapes();
+    const gcp = await this.knownFlavors('gcp');
+    const read = readPriceList(input, { shapes, gceMachineTypes: () => gcp });
+    if (read.prices.length === 0) {
+      const why = read.skipped.slice(0, 3).map((s) => `${s.entry}: ${s.reason}`).join('; ');
+      throw new InvalidInputError(`${input.source} (${read.format}) holds no price Tessera can use${why ? ` (${why}${read.skipped.length > 3 ? '; …' : ''})` : ''}; nothing was imported`);
+    }
+    const outcome = await this.import(read.prices, { ...opts, source: input.source });
+    return { ...outcome, format: read.format, skipped: read.skipped };
   }
 
   /** Prices in force at `q.at` (default now), cheapest first; ties in a stable name order. */
@@ -165,6 +184,18 @@ export class PriceCatalog {
 
   async isEmpty(): Promise<boolean> {
     return (await this.store.db.selectFrom('catalog_prices').select('provider').limit(1).executeTakeFirst()) === undefined;
+  }
+
+  /** The flavors of one provider the catalog has ever priced, with their sizes. */
+  async knownFlavors(provider: string): Promise<{ name: string; vcpus: number; memoryGiB: number; gpus: number; arch: string }[]> {
+    const rows = await this.store.db
+      .selectFrom('catalog_prices')
+      .select(['flavor', 'vcpus', 'memory_gib', 'gpus', 'arch'])
+      .distinct()
+      .where('provider', '=', provider)
+      .execute();
+    const byName = new Map(rows.map((r) => [r.flavor, { name: r.flavor, vcpus: Number(r.vcpus), memoryGiB: Number(r.memory_gib), gpus: r.gpus, arch: r.arch }]));
+    return [...byName.values()];
   }
 
   /**
