@@ -26,7 +26,15 @@ const CatalogQuery = z
   })
   .strict();
 
-const OfferKey = z.object({ provider: z.string().max(63), region: z.string().max(63), flavor: z.string().max(63), market: Market.default('on-demand') }).strict();
+const HistoryQuery = z
+  .object({
+    provider: z.string().max(63).optional(),
+    region: z.string().max(63).optional(),
+    flavor: z.string().max(63).optional(),
+    market: Market.optional(),
+    limit: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  })
+  .strict();
 
 const PriceListBody = z
   .object({
@@ -134,13 +142,16 @@ export function priceCatalogRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
       {
         config: { access: 'signed-in' },
         schema: {
-          summary: "Every validity period of one offer's price, oldest first",
+          summary: 'Every validity period of the matching offers’ prices, by offer, oldest first',
           tags: ['catalog'],
-          querystring: OfferKey,
+          querystring: HistoryQuery,
           response: { 200: itemsOf(CatalogPrice, 'CatalogPriceHistory'), ...COMMON_ERRORS },
         },
       },
-      async (req) => ({ items: await cp.prices.history(req.query) }),
+      async (req) => {
+        const { limit, ...key } = req.query;
+        return { items: await cp.prices.history(key, limit) };
+      },
     );
 
     app.post(

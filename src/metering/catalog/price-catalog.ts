@@ -136,17 +136,14 @@ export class PriceCatalog {
     return { items: rows.slice(0, limit).map(fromRow), nextOffset: more ? offset + limit : null };
   }
 
-  /** Every period of one offer, oldest first. */
-  async history(key: { provider: string; region: string; flavor: string; market: Market }): Promise<CatalogPrice[]> {
-    const rows = await this.store.db
-      .selectFrom('catalog_prices')
-      .selectAll()
-      .where('provider', '=', key.provider)
-      .where('region', '=', key.region)
-      .where('flavor', '=', key.flavor)
-      .where('market', '=', key.market)
-      .orderBy('valid_from')
-      .execute();
+  /** Every validity period of the offers matching `key` (all of them when it names none), by offer, oldest first. */
+  async history(key: Partial<{ provider: string; region: string; flavor: string; market: Market }>, limit = MAX_LIMIT): Promise<CatalogPrice[]> {
+    let query = this.store.db.selectFrom('catalog_prices').selectAll();
+    if (key.provider) query = query.where('provider', '=', key.provider);
+    if (key.region) query = query.where('region', '=', key.region);
+    if (key.flavor) query = query.where('flavor', '=', key.flavor);
+    if (key.market) query = query.where('market', '=', key.market);
+    const rows = await query.orderBy('provider').orderBy('region').orderBy('flavor').orderBy('market').orderBy('valid_from').limit(limit).execute();
     return rows.map(fromRow);
   }
 
