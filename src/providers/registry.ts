@@ -8,6 +8,7 @@ const FACTORIES: Record<string, () => Promise<DriverFactory>> = {
   baremetal: async () => (await import('./baremetal/driver.js')).createBaremetalDriver,
   libvirt: async () => (await import('./libvirt/driver.js')).createLibvirtDriver,
   docker: async () => (await import('./docker/driver.js')).createDockerDriver,
+  aws: async () => (await import('./aws/driver.js')).createAwsDriver,
 };
 
 export function knownDriverTypes(): string[] {

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { buildApp } from '../../src/api/app.js';
 import { ControlPlane, type ControlPlaneOptions } from '../../src/api/control-plane.js';
 import type { ProviderConfig } from '../../src/providers/registry.js';
+import { encryptSecret, loadSecretKey } from '../../src/runtime/secrets.js';
 import type { TestDatabase } from './databases.js';
 import { TEST_ADMIN_TOKEN } from './test-token.js';
 
@@ -21,8 +22,19 @@ export interface TestPlane {
 export async function startTestPlane(
   tdb: TestDatabase,
   providers: ProviderConfig[],
-  opts: Partial<ControlPlaneOptions> & { background?: boolean } = {},
+  opts: Partial<ControlPlaneOptions> & {
+    background?: boolean;
+    /** Provider credentials stored (encrypted, as `tessera provider credentials` does) before the drivers are built. */
+    credentials?: Record<string, Record<string, string>>;
+  } = {},
 ): Promise<TestPlane> {
+  const env = { TESSERA_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'), TESSERA_BOOTSTRAP_TOKEN: TEST_ADMIN_TOKEN };
+  if (opts.credentials) {
+    const key = loadSecretKey({ dataDir: tdb.dataDir, env });
+    const store = await tdb.open();
+    for (const [provider, credentials] of Object.entries(opts.credentials)) await store.putCredentials(provider, encryptSecret(key, credentials));
+    await store.close();
+  }
   const cp = await ControlPlane.open({
     dataDir: tdb.dataDir,
     databaseUrl: tdb.options.databaseUrl ?? null,
@@ -30,7 +42,7 @@ export async function startTestPlane(
     providers,
     logger: pino({ level: process.env.TESSERA_TEST_LOG ?? 'silent' }),
     discovery: null,
-    env: { TESSERA_SECRET_KEY: Buffer.alloc(32, 7).toString('base64'), TESSERA_BOOTSTRAP_TOKEN: TEST_ADMIN_TOKEN },
+    env,
     ...opts,
     controller: { pollMs: 100, ...opts.controller },
   });

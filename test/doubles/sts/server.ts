@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { assumeRole, isAssumeRole, renderAssumeRoleResponse, type AssumeRoleResult } from './assume-role.js';
 import { assumeRoleWithSaml, type AssumeRoleWithSamlResult, type IamDirectory } from './assume-role-with-saml.js';
 import { FaultQueue, type StsFault } from './faults.js';
 import { loadIamRole, type RoleConfig } from './iam-role.js';
@@ -36,7 +37,7 @@ export interface RecordedStsCall {
   /** How the request failed: AWS's code and message, plus the double's precise reason. Absent on success. */
   error?: { code: string; message: string; reason: string };
   /** What was issued. Absent on failure. */
-  result?: AssumeRoleWithSamlResult;
+  result?: AssumeRoleWithSamlResult | AssumeRoleResult;
 }
 
 export interface StsDouble {
@@ -75,9 +76,17 @@ export async function startStsDouble(options: StsDoubleOptions): Promise<StsDoub
     try {
       const fault = faults.next();
       if (fault) throw fault;
-      requireAssumeRoleWithSaml(params);
-      call.result = assumeRoleWithSaml(params, iam, { now: call.receivedAt, clockSkewMs });
-      body = renderAssumeRoleWithSamlResponse(call.result, call.requestId);
+      // sts:AssumeRole (SigV4-signed; assume-role.ts), which the aws driver uses to take on a configured role.
+      if (isAssumeRole(params)) {
+        const issued = assumeRole(params, req.headers, iam, call.receivedAt);
+        call.result = issued;
+        body = renderAssumeRoleResponse(issued, call.requestId);
+      } else {
+        requireAssumeRoleWithSaml(params);
+        const issued = assumeRoleWithSaml(params, iam, { now: call.receivedAt, clockSkewMs });
+        call.result = issued;
+        body = renderAssumeRoleWithSamlResponse(issued, call.requestId);
+      }
     } catch (e) {
       // Anything but an StsError is a bug in the double: answer as AWS would, keep the stack for the test.
       const error = e instanceof StsError ? e : new StsError('InternalFailure', 500, 'The request processing has failed because of an unknown error, exception or failure.', `bug in the STS double: ${(e as Error).stack}`);
