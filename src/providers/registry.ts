@@ -9,6 +9,7 @@ const FACTORIES: Record<string, () => Promise<DriverFactory>> = {
   libvirt: async () => (await import('./libvirt/driver.js')).createLibvirtDriver,
   docker: async () => (await import('./docker/driver.js')).createDockerDriver,
   aws: async () => (await import('./aws/driver.js')).createAwsDriver,
+  azure: async () => (await import('./azure/driver.js')).createAzureDriver,
 };
 
 export function knownDriverTypes(): string[] {

@@ -1,0 +1,125 @@
+import { ArmError } from './arm-error.js';
+
+/** The fault interface every cloud double shares, so the lead's failover tests can drive any of them. */
+export interface DoubleFaults {
+  /** The next n API calls get the cloud's throttling error. */
+  throttleNext(n: number): void;
+  /** Creates in this region or zone fail with the cloud's capacity error (null clears). */
+  capacityIn(location: string | null): void;
+  /** Creates fail with the cloud's quota error. */
+  quotaExceeded(on: boolean): void;
+  /** The next n calls get a 5xx. */
+  serverErrorNext(n: number): void;
+  /** The next create is processed, then the socket is destroyed without an answer. */
+  dropNextCreateResponse(): void;
+  /** Added to every answer. */
+  latencyMs: number;
+}
+
+/** An error a test wants the next VM create to meet, either as the PUT's answer or as its operation's final status. */
+export interface InjectedCreateFailure {
+  code: string;
+  message: string;
+  /** `sync`: the PUT is answered with `status` and the envelope; `operation`: the PUT succeeds and its operation ends Failed. */
+  via: 'sync' | 'operation';
+  /** For `sync`; default 400. */
+  status?: number;
+}
+
+/**
+ * The ARM double's faults. Throttling is ARM's 429 `TooManyRequests` with Retry-After; a server error is a 500
+ * `InternalServerError`; capacity is an allocation failure at the end of the create's operation
+ * (`AllocationFailed`, or `ZonalAllocationFailed` when a zone was asked for) — or, with
+ * `capacityAnswer = 'SkuNotAvailable'`, the 409 Azure gives at once when a size cannot be had there; quota is the
+ * 409 `OperationNotAllowed` Compute answers when the regional vCPU quota would be exceeded.
+ */
+export class ArmFaults implements DoubleFaults {
+  latencyMs = 0;
+  /** Seconds a throttled caller is told to wait. */
+  retryAfterSeconds = 1;
+  capacityAnswer: 'AllocationFailed' | 'SkuNotAvailable' = 'AllocationFailed';
+  private throttles = 0;
+  private serverErrors = 0;
+  private dropCreate = false;
+  private capacityLocation: string | null = null;
+  private quota = false;
+  private createFailures: InjectedCreateFailure[] = [];
+
+  throttleNext(n: number): void {
+    this.throttles = n;
+  }
+
+  capacityIn(location: string | null): void {
+    this.capacityLocation = location?.toLowerCase() ?? null;
+  }
+
+  quotaExceeded(on: boolean): void {
+    this.quota = on;
+  }
+
+  serverErrorNext(n: number): void {
+    this.serverErrors = n;
+  }
+
+  dropNextCreateResponse(): void {
+    this.dropCreate = true;
+  }
+
+  /** The next VM create meets this error (queued: several calls fail several creates in turn). */
+  failNextCreate(failure: InjectedCreateFailure): void {
+    this.createFailures.push(failure);
+  }
+
+  /** Clears every pending fault. */
+  reset(): void {
+    this.throttles = 0;
+    this.serverErrors = 0;
+    this.dropCreate = false;
+    this.capacityLocation = null;
+    this.quota = false;
+    this.createFailures = [];
+    this.latencyMs = 0;
+    this.capacityAnswer = 'AllocationFailed';
+  }
+
+  // ---- Used by the double ----
+
+  /** The error an API call meets before anything else is looked at, if any. */
+  takeFrontDoorFault(): ArmError | null {
+    if (this.throttles > 0) {
+      this.throttles--;
+      return new ArmError(
+        429,
+        'TooManyRequests',
+        'The request is being throttled as the limit has been reached for operation type - Write_ObservationWindow_00:01:00. For more information, see - https://aka.ms/srpthrottlinglimits',
+        { 'retry-after': String(this.retryAfterSeconds) },
+      );
+    }
+    if (this.serverErrors > 0) {
+      this.serverErrors--;
+      return new ArmError(500, 'InternalServerError', 'Encountered internal server error. Diagnostic information: injected by the ARM double.');
+    }
+    return null;
+  }
+
+  takeDropCreate(): boolean {
+    const drop = this.dropCreate;
+    this.dropCreate = false;
+    return drop;
+  }
+
+  /** Whether a VM in `location` (Azure zone `zone`, if any) meets the capacity fault. */
+  capacityHits(location: string, zone: string | null): boolean {
+    const at = this.capacityLocation;
+    if (at === null) return false;
+    return at === location.toLowerCase() || (zone !== null && at === `${location.toLowerCase()}-${zone}`);
+  }
+
+  get quotaOn(): boolean {
+    return this.quota;
+  }
+
+  takeCreateFailure(): InjectedCreateFailure | undefined {
+    return this.createFailures.shift();
+  }
+}
