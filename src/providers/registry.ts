@@ -10,6 +10,7 @@ const FACTORIES: Record<string, () => Promise<DriverFactory>> = {
   docker: async () => (await import('./docker/driver.js')).createDockerDriver,
   aws: async () => (await import('./aws/driver.js')).createAwsDriver,
   azure: async () => (await import('./azure/driver.js')).createAzureDriver,
+  gcp: async () => (await import('./gcp/driver.js')).createGcpDriver,
 };
 
 export function knownDriverTypes(): string[] {

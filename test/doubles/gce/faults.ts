@@ -1,0 +1,99 @@
+import { backendError, rateLimited, type GceError } from './gce-error.js';
+
+/** The injectable faults every cloud double offers (the lead's failover tests use any of them alike). */
+export interface DoubleFaults {
+  /** The next n API calls get the cloud's throttling error. */
+  throttleNext(n: number): void;
+  /** Creates in this region or zone fail with the cloud's capacity error (null clears). */
+  capacityIn(location: string | null): void;
+  /** Creates fail with the cloud's quota error. */
+  quotaExceeded(on: boolean): void;
+  /** The next n calls get a 5xx. */
+  serverErrorNext(n: number): void;
+  /** The next create is PROCESSED, then the socket is destroyed without an answer. */
+  dropNextCreateResponse(): void;
+  /** Added to every answer (slow responses). */
+  latencyMs: number;
+}
+
+export type ThrottleKind = { status: 403 | 429; reason: 'rateLimitExceeded' | 'userRateLimitExceeded' };
+
+/** The operation error code a capacity failure carries: GCE sends either, the second with more words. */
+export type CapacityCode = 'ZONE_RESOURCE_POOL_EXHAUSTED' | 'ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS';
+
+/**
+ * The GCE double's faults. Throttling and server errors hit any API call (not the OAuth token endpoint) before it
+ * is looked at, as Google's front end would; capacity and quota make the OPERATION of an insert (or start) fail,
+ * which is where GCE reports them — the insert call itself succeeds.
+ */
+export class GceFaults implements DoubleFaults {
+  latencyMs = 0;
+  private throttles: ThrottleKind[] = [];
+  private serverErrors = 0;
+  private capacity: { location: string; code: CapacityCode } | null = null;
+  private quota = false;
+  private dropCreate = false;
+  private readonly denied = new Set<string>();
+
+  constructor(private readonly retryAfterSeconds: number) {}
+
+  throttleNext(n: number, kind: ThrottleKind = { status: 403, reason: 'rateLimitExceeded' }): void {
+    this.throttles = Array.from({ length: n }, () => kind);
+  }
+
+  capacityIn(location: string | null, code: CapacityCode = 'ZONE_RESOURCE_POOL_EXHAUSTED'): void {
+    this.capacity = location === null ? null : { location, code };
+  }
+
+  quotaExceeded(on: boolean): void {
+    this.quota = on;
+  }
+
+  serverErrorNext(n: number): void {
+    this.serverErrors = n;
+  }
+
+  dropNextCreateResponse(): void {
+    this.dropCreate = true;
+  }
+
+  /** Withdraws one IAM permission from every caller (null restores them all). */
+  deny(permission: string | null): void {
+    if (permission === null) this.denied.clear();
+    else this.denied.add(permission);
+  }
+
+  // ---- Read by the server ----
+
+  /** The fault the next API call meets before it is handled, if any. */
+  takeCallFault(): GceError | undefined {
+    const throttle = this.throttles.shift();
+    if (throttle) return rateLimited(throttle.status, throttle.reason, this.retryAfterSeconds);
+    if (this.serverErrors > 0) {
+      this.serverErrors -= 1;
+      return backendError();
+    }
+    return undefined;
+  }
+
+  /** The capacity error code for a create in this zone, or null when there is room. */
+  capacityFor(zone: string, region: string): CapacityCode | null {
+    if (!this.capacity) return null;
+    return this.capacity.location === zone || this.capacity.location === region ? this.capacity.code : null;
+  }
+
+  quotaOn(): boolean {
+    return this.quota;
+  }
+
+  /** True once: this create's answer is to be dropped after it was processed. */
+  takeDropCreate(): boolean {
+    const drop = this.dropCreate;
+    this.dropCreate = false;
+    return drop;
+  }
+
+  isDenied(permission: string): boolean {
+    return this.denied.has(permission);
+  }
+}
