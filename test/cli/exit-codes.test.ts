@@ -1,22 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
 import { FakeApi } from './fixtures-api-server.js';
 import { runCli } from './fixtures-cli.js';
+import { freePort } from '../support/server-process.js';
 
 let api: FakeApi;
 beforeAll(async () => {
   api = await FakeApi.start();
 });
 afterAll(() => api.close());
-
-/** A loopback port with nothing listening on it. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('exit code 2: the command line is wrong', () => {
   it.each([
@@ -81,7 +72,7 @@ describe('exit code 1: the command ran and failed', () => {
   });
 
   it('says the server is not reachable and how to start one', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const run = await runCli(['instance', 'list'], { url });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`the Tessera server at ${url} is not reachable (connection refused)`);
@@ -91,7 +82,7 @@ describe('exit code 1: the command ran and failed', () => {
   });
 
   it('uses --url over TESSERA_URL', async () => {
-    const url = `http://127.0.0.1:${await closedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const run = await runCli(['--url', api.url, 'provider', 'list', '-o', 'json'], { url });
     expect(run.code).toBe(0);
   });

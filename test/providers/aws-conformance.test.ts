@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import type { CreateRequest, Driver, DriverContext } from '../../src/providers/driver.js';
 import type { AwsConfigInput } from '../../src/providers/aws/config.js';
 import { createAwsDriver } from '../../src/providers/aws/driver.js';
 import { Ec2Double, EXAMPLE_ACCESS_KEY } from '../doubles/ec2/server.js';
 import { conformanceRequest, driverConformance } from './conformance.js';
+import { freePort } from '../support/server-process.js';
 
 /**
  * The driver conformance suite against the EC2 wire double: @aws-sdk/client-ec2 signs, sends, retries and parses
@@ -37,15 +37,6 @@ function closingWith(driver: Driver, double: Ec2Double): Driver {
   });
 }
 
-/** A loopback port nothing listens on: connections to it are refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 driverConformance({
   label: 'aws (EC2 wire double)',
   kind: 'vm',
@@ -68,7 +59,7 @@ driverConformance({
       },
       request: request(name),
     }),
-    retryable: async () => createAwsDriver('conformance-aws-down', config(`http://127.0.0.1:${await closedPort()}`, { maxAttempts: 2 }), ctx),
+    retryable: async () => createAwsDriver('conformance-aws-down', config(`http://127.0.0.1:${await freePort()}`, { maxAttempts: 2 }), ctx),
   },
   settleMs: 10_000,
 });

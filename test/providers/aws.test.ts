@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isThrottle, ProviderError, type CreateRequest, type Driver, type DriverContext, type ErrorClass, type ListPrice, type ObservedInstance } from '../../src/providers/driver.js';
@@ -6,6 +5,7 @@ import type { AwsConfigInput } from '../../src/providers/aws/config.js';
 import { createAwsDriver } from '../../src/providers/aws/driver.js';
 import { Ec2Double, EXAMPLE_ACCESS_KEY, type Ec2DoubleOptions } from '../doubles/ec2/server.js';
 import { startStsDouble, type StsDouble } from '../doubles/sts/server.js';
+import { freePort } from '../support/server-process.js';
 
 /**
  * What the aws driver does beyond the conformance suite, each test against a fresh EC2 wire double (and the STS
@@ -73,14 +73,6 @@ async function rejection(p: Promise<unknown>): Promise<ProviderError> {
   );
   if (!(e instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${e === undefined ? 'success' : String(e)}`);
   return e;
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('idempotent create (RunInstances ClientToken)', () => {
@@ -418,7 +410,7 @@ describe('error classification over the wire', () => {
   });
 
   it('an endpoint that refuses connections is Retryable after the SDK’s attempts', async () => {
-    const driver = await open(`http://127.0.0.1:${await closedPort()}`, { maxAttempts: 2 });
+    const driver = await open(`http://127.0.0.1:${await freePort()}`, { maxAttempts: 2 });
     const e = await rejection(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
     expect(e).toMatchObject({ errorClass: 'Retryable', providerCode: 'ECONNREFUSED' });
   });

@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import type { CreateRequest, DriverContext } from '../../src/providers/driver.js';
 import { createAzureDriver } from '../../src/providers/azure/driver.js';
 import type { AzureArmDouble } from '../doubles/azure-arm/server.js';
 import { CREDENTIALS, driverConfig, LIST_PRICES, startArmDouble } from '../doubles/azure-arm/fixtures.js';
 import { conformanceRequest, driverConformance } from './conformance.js';
+import { freePort } from '../support/server-process.js';
 
 /**
  * The driver conformance suite against the ARM double: every case goes through @azure/identity (client secret
@@ -22,15 +22,6 @@ function double(): AzureArmDouble {
 
 function request(name: string, overrides: Partial<CreateRequest> = {}): CreateRequest {
   return conformanceRequest(name, { region: 'eastus', flavor: 'Standard_B2s', image: 'ubuntu-24.04' }, overrides);
-}
-
-/** A port nothing listens on: bound, then released. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 driverConformance({
@@ -54,7 +45,7 @@ driverConformance({
       driver: () => createAzureDriver('conformance-azure-quota', driverConfig(double()), ctx),
       request: request(name, { region: 'westus2' }),
     }),
-    retryable: async () => createAzureDriver('conformance-azure-down', driverConfig(double(), { endpoint: `https://127.0.0.1:${await deadPort()}`, maxRetries: 0 }), ctx),
+    retryable: async () => createAzureDriver('conformance-azure-down', driverConfig(double(), { endpoint: `https://127.0.0.1:${await freePort()}`, maxRetries: 0 }), ctx),
   },
   settleMs: 15_000,
 });

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import type { CreateRequest, DriverContext } from '../../src/providers/driver.js';
 import type { GcpConfigInput } from '../../src/providers/gcp/config.js';
@@ -6,6 +5,7 @@ import { createGcpDriver } from '../../src/providers/gcp/driver.js';
 import { startGceDouble, type GceDouble } from '../doubles/gce/server.js';
 import { makeServiceAccountKey } from '../doubles/gce/service-account-key.js';
 import { conformanceRequest, driverConformance } from './conformance.js';
+import { freePort } from '../support/server-process.js';
 
 /**
  * The driver conformance suite against the GCE wire double: @google-cloud/compute over REST, signed in with a
@@ -41,15 +41,6 @@ function request(name: string, overrides: Partial<CreateRequest> = {}): CreateRe
   return conformanceRequest(name, { region: 'us-central1', flavor: 'e2-small', image: 'debian-12' }, overrides);
 }
 
-/** A port nothing listens on. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 driverConformance({
   label: 'gcp (@google-cloud/compute REST → GCE wire double)',
   kind: 'vm',
@@ -68,7 +59,7 @@ driverConformance({
       driver: () => createGcpDriver('conformance-gcp-quota', config({ project: QUOTA_PROJECT }), ctx),
       request: request(name),
     }),
-    retryable: async () => createGcpDriver('conformance-gcp-down', config({ port: await deadPort(), retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 } }), ctx),
+    retryable: async () => createGcpDriver('conformance-gcp-down', config({ port: await freePort(), retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 } }), ctx),
   },
   settleMs: 10_000,
 });

@@ -1,24 +1,13 @@
-import type { Micros } from '../../core/money.js';
-import type { Market } from '../../core/offer.js';
+import type { ListPrice } from '../../providers/driver.js';
 
 /**
  * One price as an importer reads it from a published price list: what one flavor costs per hour in one region
- * and market. The catalog turns these into validity periods (price-catalog.ts); importers only read and normalise.
+ * and market (the drivers' ListPrice), for which provider, since when. The catalog turns these into validity
+ * periods (price-catalog.ts); importers only read and normalise.
  */
-export interface ImportedPrice {
+export interface ImportedPrice extends ListPrice {
   /** The cloud (`aws`, `azure`, `gcp`) or a private provider's name. */
   provider: string;
-  region: string;
-  /** The zone the source published the price for, if it names one. */
-  zone: string | null;
-  flavor: string;
-  market: Market;
-  vcpus: number;
-  memoryGiB: number;
-  gpus: number;
-  /** `x86_64` or `arm64`. */
-  arch: string;
-  priceMicrosPerHour: Micros;
   /** When the source says this price took effect (ISO 8601), if it says. */
   effectiveAt: string | null;
 }

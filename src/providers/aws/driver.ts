@@ -37,6 +37,7 @@ import { offersOf } from './offers.js';
 import { preferLive, toObserved } from './observed.js';
 import { instanceTypeFacts, RegionFactsCache, zoneFacts, type InstanceTypeFacts, type RegionFacts } from './region-facts.js';
 import { clientTokenFor, instanceTags, literalFilterValue } from './tags.js';
+import { pageSizeOf, regroup } from '../list-pages.js';
 
 /**
  * The `aws` driver: EC2 through @aws-sdk/client-ec2. An instance is an EC2 instance launched with RunInstances,
@@ -172,30 +173,22 @@ export class AwsDriver implements Driver {
 
   /** Every live instance of every configured region, region by region, in pages of `pageSize` (EC2's own paging underneath). */
   async *list(opts: ListOptions = {}): AsyncGenerator<ObservedInstance[]> {
-    const pageSize = opts.pageSize ?? DEFAULT_LIST_PAGE_SIZE;
-    if (!Number.isInteger(pageSize) || pageSize < 1) throw this.invalid('InvalidParameterValue', `pageSize must be a positive integer, got ${pageSize}`);
-    const ec2PageSize = Math.min(DESCRIBE_MAX, Math.max(DESCRIBE_MIN, pageSize));
-    let page: ObservedInstance[] = [];
+    const pageSize = pageSizeOf(opts.pageSize, DEFAULT_LIST_PAGE_SIZE, (m) => this.invalid('InvalidParameterValue', m));
+    yield* regroup(this.describeLive(Math.min(DESCRIBE_MAX, Math.max(DESCRIBE_MIN, pageSize)), opts.signal), pageSize, opts.signal);
+  }
+
+  /** Every live instance of the configured regions, one DescribeInstances page at a time. */
+  private async *describeLive(ec2PageSize: number, signal?: AbortSignal): AsyncGenerator<ObservedInstance[]> {
     for (const { name: region } of this.config.regions) {
-      opts.signal?.throwIfAborted();
+      signal?.throwIfAborted();
       const pages = paginateDescribeInstances({ client: this.clients.get(region), pageSize: ec2PageSize }, { Filters: [{ Name: 'instance-state-name', Values: LIVE_STATES }] });
       const iterator = pages[Symbol.asyncIterator]();
       for (;;) {
         const next = await this.guard(region, 'DescribeInstances', 'list its instances', () => iterator.next());
         if (next.done) break;
-        for (const reservation of next.value.Reservations ?? []) {
-          for (const instance of reservation.Instances ?? []) {
-            page.push(toObserved(instance, region, this.imageCatalog));
-            if (page.length === pageSize) {
-              yield page;
-              page = [];
-            }
-          }
-        }
-        opts.signal?.throwIfAborted();
+        yield (next.value.Reservations ?? []).flatMap((r) => (r.Instances ?? []).map((i) => toObserved(i, region, this.imageCatalog)));
       }
     }
-    if (page.length > 0) yield page;
   }
 
   async close(): Promise<void> {

@@ -23,6 +23,7 @@ import { DockerHost, type HostFacts } from './host.js';
 import { containerLabels, containerName, FLAVOR_LABEL, tesseraFilter } from './labels.js';
 import { needsLimits, toObserved, type ObservationScope } from './observed.js';
 import { holdsResources, takesSlot } from './state.js';
+import { pageSizeOf, regroup } from '../list-pages.js';
 
 /**
  * The `docker` driver: Docker Engines (one per zone, by unix socket or tcp:// with TLS) behind the driver
@@ -184,15 +185,17 @@ export class DockerDriver implements Driver {
   }
 
   async *list(opts: ListOptions = {}): AsyncGenerator<ObservedInstance[]> {
-    const pageSize = opts.pageSize ?? DEFAULT_LIST_PAGE_SIZE;
-    if (!Number.isInteger(pageSize) || pageSize < 1) {
-      throw this.error('Invalid', 'InvalidParameterValue', `pageSize must be a positive integer, got ${pageSize}`);
-    }
-    let page: ObservedInstance[] = [];
-    // Docker lists a host's containers in one answer; pages are cut here, host after host. A host that does not
-    // answer fails the listing: skipping it would make its containers look deleted.
+    const pageSize = pageSizeOf(opts.pageSize, DEFAULT_LIST_PAGE_SIZE, (m) => this.error('Invalid', 'InvalidParameterValue', m));
+    yield* regroup(this.containersByHost(opts.signal), pageSize, opts.signal);
+  }
+
+  /**
+   * Docker lists a host's containers in one answer: host after host. A host that does not answer fails the
+   * listing: skipping it would make its containers look deleted.
+   */
+  private async *containersByHost(signal?: AbortSignal): AsyncGenerator<ObservedInstance[]> {
     for (const host of this.hosts) {
-      opts.signal?.throwIfAborted();
+      signal?.throwIfAborted();
       const summaries = await host.call('list its containers', (d) => d.listContainers({ all: true }));
       this.forgetAllBut(host, new Set(summaries.map((s) => s.Id)));
       const facts = await boundedMap(summaries, INSPECT_CONCURRENCY, async (s) => {
@@ -201,17 +204,9 @@ export class DockerDriver implements Driver {
         // Containers made by others carry no flavor label: their limits name their flavor.
         return needsLimits(f) ? this.inspectFacts(host, s.Id) : f;
       });
-      for (const f of facts) {
-        if (!f) continue; // removed between the listing and the inspect
-        page.push(toObserved(f, this.scope(host)));
-        if (page.length === pageSize) {
-          yield page;
-          page = [];
-          opts.signal?.throwIfAborted();
-        }
-      }
+      // Null: removed between the listing and the inspect.
+      yield facts.flatMap((f) => (f ? [toObserved(f, this.scope(host))] : []));
     }
-    if (page.length > 0) yield page;
   }
 
   async close(): Promise<void> {

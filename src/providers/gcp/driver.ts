@@ -26,6 +26,7 @@ import { toObserved } from './observed.js';
 import { operationFailure, waitForOperation, type OperationWaitOptions } from './operations.js';
 import { requestIdFor } from './request-id.js';
 import { retryingPages, withRetries } from './retry.js';
+import { pageSizeOf, regroup } from '../list-pages.js';
 
 type Instance = protos.google.cloud.compute.v1.IInstance;
 
@@ -163,22 +164,16 @@ export class GcpDriver implements Driver {
   }
 
   async *list(opts: ListOptions = {}): AsyncGenerator<ObservedInstance[]> {
-    const pageSize = opts.pageSize ?? DEFAULT_LIST_PAGE_SIZE;
-    if (!Number.isInteger(pageSize) || pageSize < 1) throw this.error('Invalid', 'InvalidParameterValue', `pageSize must be a positive integer, got ${pageSize}`);
-    const scopes = this.clients.instances.aggregatedListAsync({ project: this.project, maxResults: Math.min(pageSize, MAX_RESULTS) }, ONE_PAGE_AT_A_TIME);
-    let page: ObservedInstance[] = [];
-    // Every instance of the project, in every zone (not only the configured ones): discovery adopts what exists.
+    const pageSize = pageSizeOf(opts.pageSize, DEFAULT_LIST_PAGE_SIZE, (m) => this.error('Invalid', 'InvalidParameterValue', m));
+    yield* regroup(this.everyInstance(Math.min(pageSize, MAX_RESULTS)), pageSize, opts.signal);
+  }
+
+  /** Every instance of the project, in every zone (not only the configured ones): discovery adopts what exists. */
+  private async *everyInstance(maxResults: number): AsyncGenerator<ObservedInstance[]> {
+    const scopes = this.clients.instances.aggregatedListAsync({ project: this.project, maxResults }, ONE_PAGE_AT_A_TIME);
     for await (const [, scoped] of retryingPages(this.config.retry, this.call('list instances'), scopes)) {
-      for (const instance of scoped.instances ?? []) {
-        page.push(toObserved(instance));
-        if (page.length === pageSize) {
-          yield page;
-          page = [];
-        }
-      }
-      opts.signal?.throwIfAborted();
+      yield (scoped.instances ?? []).map(toObserved);
     }
-    if (page.length > 0) yield page;
   }
 
   async close(): Promise<void> {

@@ -1,20 +1,7 @@
 import { ArmError } from './arm-error.js';
+import type { DoubleFaults } from '../double-faults.js';
 
-/** The fault interface every cloud double shares, so the lead's failover tests can drive any of them. */
-export interface DoubleFaults {
-  /** The next n API calls get the cloud's throttling error. */
-  throttleNext(n: number): void;
-  /** Creates in this region or zone fail with the cloud's capacity error (null clears). */
-  capacityIn(location: string | null): void;
-  /** Creates fail with the cloud's quota error. */
-  quotaExceeded(on: boolean): void;
-  /** The next n calls get a 5xx. */
-  serverErrorNext(n: number): void;
-  /** The next create is processed, then the socket is destroyed without an answer. */
-  dropNextCreateResponse(): void;
-  /** Added to every answer. */
-  latencyMs: number;
-}
+export type { DoubleFaults } from '../double-faults.js';
 
 /** An error a test wants the next VM create to meet, either as the PUT's answer or as its operation's final status. */
 export interface InjectedCreateFailure {

@@ -1,20 +1,7 @@
 import { Ec2Error, internalError, requestLimitExceeded } from './ec2-error.js';
+import type { DoubleFaults } from '../double-faults.js';
 
-/** The fault shape every cloud double shares, so one failover test can drive any of them. */
-export interface DoubleFaults {
-  /** The next n API calls get the cloud's throttling error. */
-  throttleNext(n: number): void;
-  /** Creates in this region or zone fail with the cloud's capacity error (null clears). */
-  capacityIn(location: string | null): void;
-  /** Creates fail with the cloud's quota error. */
-  quotaExceeded(on: boolean): void;
-  /** The next n calls get a 5xx. */
-  serverErrorNext(n: number): void;
-  /** The next create is processed, then the socket is destroyed without an answer. */
-  dropNextCreateResponse(): void;
-  /** Added to every answer. */
-  latencyMs: number;
-}
+export type { DoubleFaults } from '../double-faults.js';
 
 /**
  * EC2's faults: throttling is `RequestLimitExceeded` (HTTP 503), a server error `InternalError` (500), capacity

@@ -1,20 +1,7 @@
 import { backendError, rateLimited, type GceError } from './gce-error.js';
+import type { DoubleFaults } from '../double-faults.js';
 
-/** The injectable faults every cloud double offers (the lead's failover tests use any of them alike). */
-export interface DoubleFaults {
-  /** The next n API calls get the cloud's throttling error. */
-  throttleNext(n: number): void;
-  /** Creates in this region or zone fail with the cloud's capacity error (null clears). */
-  capacityIn(location: string | null): void;
-  /** Creates fail with the cloud's quota error. */
-  quotaExceeded(on: boolean): void;
-  /** The next n calls get a 5xx. */
-  serverErrorNext(n: number): void;
-  /** The next create is PROCESSED, then the socket is destroyed without an answer. */
-  dropNextCreateResponse(): void;
-  /** Added to every answer (slow responses). */
-  latencyMs: number;
-}
+export type { DoubleFaults } from '../double-faults.js';
 
 export type ThrottleKind = { status: 403 | 429; reason: 'rateLimitExceeded' | 'userRateLimitExceeded' };
 
