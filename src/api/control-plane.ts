@@ -5,10 +5,13 @@ import { Discovery } from '../compute/discovery.js';
 import { InstanceController } from '../compute/instance-controller.js';
 import { InstanceService } from '../compute/instance-service.js';
 import { OfferCatalog } from '../compute/offer-catalog.js';
+import { INSTANCE_KIND, instanceUsageFacts, type Instance } from '../core/instance.js';
 import { IdentityService, type BootstrapOutcome } from '../identity/identity-service.js';
 import { ProjectService } from '../identity/projects.js';
 import { seedPriceCatalog } from '../metering/catalog/bundled-catalog.js';
 import { PriceCatalog } from '../metering/catalog/price-catalog.js';
+import { LedgerService } from '../metering/ledger/ledger-service.js';
+import { priceKeysOf } from '../metering/price-key.js';
 import { ProviderRegistry, type ProviderConfig } from '../providers/registry.js';
 import { ControllerRunner } from '../runtime/controller-runner.js';
 import type { FederationSettings } from '../runtime/config.js';
@@ -51,6 +54,8 @@ export class ControlPlane {
     readonly providers: ProviderRegistry,
     readonly catalog: OfferCatalog,
     readonly prices: PriceCatalog,
+    /** The usage ledger (metering): priced usage of every instance, built from the event log. */
+    readonly ledger: LedgerService,
     readonly instances: InstanceService,
     readonly projects: ProjectService,
     readonly identity: IdentityService,
@@ -71,6 +76,8 @@ export class ControlPlane {
       schema: opts.databaseSchema,
       sqliteFile: join(opts.dataDir, 'tessera.db'),
     });
+    // Every Instance event carries what the instance was then: the usage ledger is built from them.
+    store.recordEventFacts(INSTANCE_KIND, (r) => instanceUsageFacts(r as Instance));
     try {
       const metrics = createMetrics();
       const key = loadSecretKey({ dataDir: opts.dataDir, env: opts.env ?? process.env });
@@ -104,8 +111,9 @@ export class ControlPlane {
         concurrency: opts.controller?.concurrency,
         leaseMs: (opts.controller?.leaseSeconds ?? 30) * 1000,
       });
+      const ledger = new LedgerService(store, priceKeysOf(opts.providers), runner.holder, opts.logger);
       const discovery = new Discovery(store, providers, { pageSize: opts.discovery?.pageSize ?? 1000, project: 'default' });
-      return new ControlPlane(store, providers, catalog, prices, instances, projects, identity, bootstrap, discovery, runner, metrics, opts.logger, opts, key);
+      return new ControlPlane(store, providers, catalog, prices, ledger, instances, projects, identity, bootstrap, discovery, runner, metrics, opts.logger, opts, key);
     } catch (e) {
       await store.close();
       throw e;
@@ -135,6 +143,7 @@ export class ControlPlane {
   /** Starts the controllers and the periodic inventory sync in this process. */
   startBackground(): void {
     this.runner.start();
+    this.ledger.start();
     const resyncMs = (this.opts.controller?.resyncSeconds ?? 30) * 1000;
     this.resyncTimer = setInterval(() => void this.resync(), resyncMs);
     this.resyncTimer.unref();
@@ -183,6 +192,7 @@ export class ControlPlane {
     if (this.discoveryTimer) clearInterval(this.discoveryTimer);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     await this.runner.stop();
+    await this.ledger.stop();
     await this.discoveryRun?.catch(() => undefined);
     await this.providers.close();
     await this.store.close();

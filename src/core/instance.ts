@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Condition, Labels, LabelKey, ResourceMeta, type Resource } from './resource.js';
-import { InstanceKindEnum, Market } from './offer.js';
+import { InstanceKindEnum, Market, type InstanceKind } from './offer.js';
 import { NAME_PATTERN } from './ids.js';
 
 export const Phase = z.enum(['Pending', 'Provisioning', 'Running', 'Stopped', 'Deleting', 'Deleted', 'Failed']);
@@ -158,6 +158,35 @@ export function initialInstanceStatus(): InstanceStatus {
     scheduling: null,
     discovered: false,
     observedReboots: 0,
+  };
+}
+
+/** What the metering ledger needs to know of an instance at each of its events (see Store.recordEventFacts). */
+export interface InstanceUsageFacts {
+  phase: Phase;
+  name: string;
+  provider: string;
+  region: string;
+  zone: string | null;
+  flavor: string;
+  market: Market;
+  kind: InstanceKind | null;
+  labels: Record<string, string>;
+  externalId: string | null;
+}
+
+export function instanceUsageFacts(i: Instance): InstanceUsageFacts {
+  return {
+    phase: i.status.phase,
+    name: i.name,
+    provider: i.spec.provider,
+    region: i.spec.region,
+    zone: i.spec.zone,
+    flavor: i.spec.flavor,
+    market: i.spec.market,
+    kind: i.status.kind,
+    labels: i.labels,
+    externalId: i.status.externalId,
   };
 }
 

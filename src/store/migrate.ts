@@ -4,6 +4,7 @@ import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-identity.js';
 import * as m003 from './migrations/003-saml-requests.js';
 import * as m004 from './migrations/004-price-catalog.js';
+import * as m006 from './migrations/006-usage-ledger.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '002-identity': m002,
   '003-saml-requests': m003,
   '004-price-catalog': m004,
+  '006-usage-ledger': m006,
 };
 
 class StaticProvider implements MigrationProvider {

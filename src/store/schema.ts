@@ -40,6 +40,8 @@ export interface EventsTable {
   reason: string;
   message: string;
   resource_version: number | null;
+  /** JSON: what the resource was at this event (EventFacts), for readers such as the metering ledger. */
+  facts: string | null;
 }
 
 export interface WorkTable {
@@ -175,6 +177,26 @@ export interface CatalogPricesTable {
   imported_at: string;
 }
 
+export interface UsageSegmentsTable {
+  instance_id: string;
+  opened_by_seq: number;
+  closed_by_seq: number | null;
+  start_at: string;
+  end_at: string | null;
+  state: string;
+  project: string;
+  name: string;
+  provider: string;
+  price_key: string;
+  region: string;
+  zone: string | null;
+  flavor: string;
+  market: string;
+  kind: string;
+  labels: string;
+  external_id: string | null;
+}
+
 export interface Database {
   resources: ResourcesTable;
   resource_labels: ResourceLabelsTable;
@@ -192,4 +214,5 @@ export interface Database {
   saml_requests: SamlRequestsTable;
   settings: SettingsTable;
   catalog_prices: CatalogPricesTable;
+  usage_segments: UsageSegmentsTable;
 }

@@ -19,7 +19,15 @@ export interface StoredEvent {
   reason: string;
   message: string;
   resourceVersion: number | null;
+  /** What the resource was at that moment, as its kind's facts function says (null for kinds without one). */
+  facts: Record<string, unknown> | null;
 }
+
+/**
+ * Turns a resource into the facts its events carry, so that a reader of the log (the metering ledger) knows what
+ * the resource was at each event without the resource's history.
+ */
+export type EventFacts = (r: Resource) => object;
 
 /** What a write says happened; appended to the event log in the same transaction as the write. */
 export interface EventInput {
@@ -388,10 +396,18 @@ export class Store {
     return event!;
   }
 
+  private readonly eventFacts = new Map<string, EventFacts>();
+
+  /** Every event of a resource of `kind` carries `facts(resource)` from now on. */
+  recordEventFacts(kind: string, facts: EventFacts): void {
+    this.eventFacts.set(kind, facts);
+  }
+
   private async appendEvents(tx: Tx, rs: Resource[], e: EventInput): Promise<StoredEvent[]> {
     await this.lockEventOrder(tx);
     const at = this.nowIso();
     const rows = rs.map((r) => ({
+      facts: this.eventFacts.has(r.kind) ? JSON.stringify(this.eventFacts.get(r.kind)!(r)) : null,
       at,
       kind: r.kind,
       resource_id: r.id,
@@ -654,6 +670,7 @@ function toEvent(row: Selectable<EventsTable>): StoredEvent {
     reason: row.reason,
     message: row.message,
     resourceVersion: row.resource_version === null ? null : Number(row.resource_version),
+    facts: row.facts ? (JSON.parse(row.facts) as Record<string, unknown>) : null,
   };
 }
 

@@ -97,7 +97,9 @@ export function eventRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
         let again = false;
         const send = async (e: StoredEvent) => {
           const resource = await cp.store.get(e.kind, e.resourceId);
-          res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...e, resource })}\n\n`);
+          // The event's facts are the metering ledger's input; the stream carries the resource itself.
+          const { facts: _facts, ...event } = e;
+          res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...event, resource })}\n\n`);
         };
         const pump = async () => {
           if (pumping) {
