@@ -11,7 +11,8 @@ import { ProjectService } from '../identity/projects.js';
 import { seedPriceCatalog } from '../metering/catalog/bundled-catalog.js';
 import { PriceCatalog } from '../metering/catalog/price-catalog.js';
 import { LedgerService } from '../metering/ledger/ledger-service.js';
-import { priceKeysOf } from '../metering/price-key.js';
+import { billedAtOwnPrices, priceKeysOf } from '../metering/price-key.js';
+import { syncOfferPrices } from '../metering/catalog/offer-prices.js';
 import { ProviderRegistry, type ProviderConfig } from '../providers/registry.js';
 import { ControllerRunner } from '../runtime/controller-runner.js';
 import type { FederationSettings } from '../runtime/config.js';
@@ -97,6 +98,7 @@ export class ControlPlane {
         metrics,
       );
       const catalog = new OfferCatalog(providers);
+      await syncOfferPrices(prices, catalog, billedAtOwnPrices(opts.providers), opts.logger);
       const projects = new ProjectService(store);
       await projects.ensureDefault();
       const identity = new IdentityService(store, key);

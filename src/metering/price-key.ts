@@ -19,3 +19,13 @@ export function priceKeysOf(configs: ProviderConfig[]): (provider: string) => st
   // A provider no longer configured keeps being billed under its own name.
   return (provider) => keys.get(provider) ?? provider;
 }
+
+/**
+ * The providers billed at the prices their own configuration gives (no public price list, no cost model): their
+ * offers' prices are recorded in the catalog under their name (catalog/offer-prices.ts). A provider that takes
+ * a public cloud's name is never among them, so its offers can never overwrite that cloud's list prices.
+ */
+export function billedAtOwnPrices(configs: (ProviderConfig & { costModel?: unknown })[]): string[] {
+  const keyOf = priceKeysOf(configs);
+  return configs.filter((p) => keyOf(p.name) === p.name && !PUBLIC_CLOUDS.has(p.name) && p.costModel === undefined).map((p) => p.name);
+}

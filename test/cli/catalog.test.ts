@@ -105,6 +105,9 @@ describe('tessera catalog list, import, diff and history', () => {
     const missing = await runCli(['catalog', 'import', join(dir, 'nope.csv')], { url });
     expect(missing.stderr).toMatch(/cannot read .*nope\.csv: ENOENT/);
     const count = await runCli(['catalog', 'list', '--limit', '10000', '-o', 'json'], { url });
-    expect((JSON.parse(count.stdout) as CatalogPrice[]).length).toBe(PRICES);
+    const rows = JSON.parse(count.stdout) as CatalogPrice[];
+    expect(rows.filter((p) => ['aws', 'azure', 'gcp'].includes(p.provider)).length).toBe(PRICES);
+    // The private sim's own configured prices are in the catalog too, under its name.
+    expect(rows.filter((p) => p.provider === 'catalog-sim').length).toBeGreaterThan(0);
   });
 });
