@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '../providers/registry.js';
 
 /** Driver types that are a public cloud: billed at that cloud's list prices in the catalog. */
-const PUBLIC_CLOUDS = new Set(['aws', 'azure', 'gcp']);
+export const PUBLIC_CLOUDS: ReadonlySet<string> = new Set(['aws', 'azure', 'gcp']);
 
 /**
  * Whose catalog prices usage on a configured provider is billed at: a public cloud's driver (and a simulation of

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/fixtures-cli.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/databases.js';
@@ -40,11 +41,28 @@ describe.each(DIALECTS)('fleet summary on %s', (dialect) => {
     });
   });
 
+  it('prices the running estate: annual run-rate, and private cost beside the cheapest comparable public offer', async () => {
+    const fleet = JSON.parse((await t.app.inject({ method: 'GET', url: '/v1/fleet' })).body);
+    // Six private machines of flavor small ($0.010/h, 1 vCPU, 2 GiB) at their configured price.
+    const yearly = 6 * 10_000 * 8_760;
+    // The reference: the bundled catalog's cheapest on-demand row with at least 1 vCPU and 2 GiB.
+    const csv = readFileSync(new URL('../../catalog/public-vms.csv', import.meta.url), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+    const cheapest = Math.min(...csv.filter((c) => Number(c[2]) >= 1 && Number(c[3]) >= 2).map((c) => Math.round(Number(c[6]) * 1e6)));
+    expect(fleet.costs).toEqual({
+      runningInstances: 6,
+      annualRunRateMicros: { private: yearly, public: 0, total: yearly },
+      unpricedRunning: 0,
+      privateVsPublic: { comparedInstances: 6, privateMicrosPerHour: 10_000, publicMicrosPerHour: cheapest, ratio: Math.round((10_000 / cheapest) * 10_000) / 10_000 },
+    });
+  });
+
   it('tessera fleet prints the same', async () => {
     const url = await t.anonymous.listen({ port: 0, host: '127.0.0.1' });
     const run = await runCli(['fleet'], { url });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/virtualised 83\.3 %/);
     expect(run.stdout).toMatch(/in containers 60\.0 %/);
+    expect(run.stdout).toMatch(/run-rate a year\s+private \$525\.60\s+public \$0\.00\s+total \$525\.60/);
+    expect(run.stdout).toMatch(/private vs public\s+private \$0\.01\/h\s+public \$0\.\d+\/h\s+ratio 0\.\d+\s+6 compared/);
   });
 });

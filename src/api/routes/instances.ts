@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { InstanceAction, InstanceCreate, InstanceView, Phase } from '../../core/instance.js';
 import { parseLabelSelector } from '../../core/selector.js';
 import { summarizeFleet } from '../../compute/fleet-summary.js';
+import { fleetCosts } from '../../metering/fleet-costs.js';
 import { NotFoundError } from '../../core/errors.js';
 import { narrowProjects, projectsWith, requireRole } from '../../identity/access.js';
 import { principalOf } from '../auth.js';
@@ -35,6 +36,17 @@ const FleetView = z
     byProvider: z.record(z.string(), KindCount),
     virtualisedShare: z.number().nullable(),
     containerShareOfVirtualised: z.number().nullable(),
+    costs: z.object({
+      runningInstances: z.number().int(),
+      annualRunRateMicros: z.object({ private: z.number().int(), public: z.number().int(), total: z.number().int() }),
+      unpricedRunning: z.number().int(),
+      privateVsPublic: z.object({
+        comparedInstances: z.number().int(),
+        privateMicrosPerHour: z.number().int(),
+        publicMicrosPerHour: z.number().int(),
+        ratio: z.number().nullable(),
+      }),
+    }),
   })
   .meta({ id: 'Fleet' });
 
@@ -106,7 +118,12 @@ export function instanceRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
           response: { 200: FleetView, ...COMMON_ERRORS },
         },
       },
-      async (req) => summarizeFleet(cp.store, projectsWith(principalOf(req), 'viewer')),
+      async (req) => {
+        const projects = projectsWith(principalOf(req), 'viewer');
+        await cp.ledger.catchUp();
+        const [counts, costs] = await Promise.all([summarizeFleet(cp.store, projects), fleetCosts(cp.store, cp.prices, projects)]);
+        return { ...counts, costs };
+      },
     );
 
     app.get(

@@ -12,6 +12,8 @@ import { readPriceList, type PriceListInput } from './read-price-list.js';
 
 export interface CatalogQuery {
   provider?: string;
+  /** Only these providers (with `provider`, both apply). */
+  providers?: string[];
   region?: string;
   flavor?: string;
   market?: Market;
@@ -118,6 +120,7 @@ export class PriceCatalog {
       query = query.where('valid_from', '<=', at).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', at)]));
     }
     if (q.provider) query = query.where('provider', '=', q.provider);
+    if (q.providers) query = query.where('provider', 'in', q.providers.length > 0 ? q.providers : ['']);
     if (q.region) query = query.where('region', '=', q.region);
     if (q.flavor) query = query.where('flavor', '=', q.flavor);
     if (q.market) query = query.where('market', '=', q.market);
