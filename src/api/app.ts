@@ -12,6 +12,7 @@ import { registerIdempotency } from './idempotency.js';
 import { baremetalRoutes } from './routes/baremetal.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { priceCatalogRoutes } from './routes/price-catalog.js';
+import { maturityRoutes } from './routes/maturity.js';
 import { eventRoutes } from './routes/events.js';
 import { federationRoutes } from './routes/federation.js';
 import { homeRoutes } from './routes/home.js';
@@ -85,6 +86,7 @@ export async function buildApp(cp: ControlPlane): Promise<FastifyInstance> {
   await typed.register(instanceRoutes(cp));
   await typed.register(catalogRoutes(cp));
   await typed.register(priceCatalogRoutes(cp));
+  await typed.register(maturityRoutes(cp));
   await typed.register(providerRoutes(cp));
   await typed.register(baremetalRoutes(cp));
   await typed.register(projectRoutes(cp));

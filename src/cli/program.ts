@@ -9,6 +9,7 @@ import { registerFleetCommand } from './commands/fleet.js';
 import { registerIdentityCommands } from './commands/identity.js';
 import { registerImageCommands } from './commands/image.js';
 import { registerInstanceCommands } from './commands/instance.js';
+import { registerMaturityCommand } from './commands/maturity.js';
 import { registerProjectCommands } from './commands/project.js';
 import { registerProviderCommands } from './commands/provider.js';
 import { registerRegionCommands } from './commands/region.js';
@@ -63,6 +64,7 @@ function buildProgram(io: CliIo): Command {
   registerCloudCommands(program, io);
   registerSsoCommands(program, io);
   registerFleetCommand(program, io);
+  registerMaturityCommand(program, io);
   registerEventsCommand(program, io);
   registerWatchCommand(program, io);
   return program;
