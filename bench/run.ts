@@ -24,7 +24,9 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'store-bulk', file: 'store-bulk.ts' },
   { name: 'discover', file: 'discover.ts', dialects: ['sqlite', 'postgres'] },
   { name: 'converge', file: 'converge.ts', dialects: ['sqlite', 'postgres'] },
+  { name: 'cost-allocation', file: 'cost-allocation.ts', dialects: ['sqlite', 'postgres'] },
   { name: 'docker', file: 'docker.ts' },
+  { name: 'otlp', file: 'otlp.ts' },
 ];
 
 const benchDir = dirname(fileURLToPath(import.meta.url));

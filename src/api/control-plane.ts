@@ -11,8 +11,13 @@ import { ProjectService } from '../identity/projects.js';
 import { seedPriceCatalog } from '../metering/catalog/bundled-catalog.js';
 import { PriceCatalog } from '../metering/catalog/price-catalog.js';
 import { LedgerService } from '../metering/ledger/ledger-service.js';
+import { BudgetService } from '../metering/budgets/budget-service.js';
+import { BudgetWatcher } from '../metering/budgets/budget-watcher.js';
 import { billedAtOwnPrices, priceKeysOf } from '../metering/price-key.js';
 import { syncOfferPrices } from '../metering/catalog/offer-prices.js';
+import { parseCostModels } from '../metering/cost-model/cost-model-config.js';
+import { CostModels } from '../metering/cost-model/cost-model-service.js';
+import { OtlpMetering } from '../metering/otlp/otlp-metering.js';
 import { ProviderRegistry, type ProviderConfig } from '../providers/registry.js';
 import { ControllerRunner } from '../runtime/controller-runner.js';
 import type { FederationSettings } from '../runtime/config.js';
@@ -49,6 +54,8 @@ export class ControlPlane {
   private discoveryTimer: NodeJS.Timeout | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
   private discoveryRun: Promise<unknown> | null = null;
+  /** Projects' budgets against their month-to-date cost (metering); runs with the other background work. */
+  private budgetWatcher: BudgetWatcher | null = null;
 
   private constructor(
     readonly store: Store,
@@ -57,6 +64,10 @@ export class ControlPlane {
     readonly prices: PriceCatalog,
     /** The usage ledger (metering): priced usage of every instance, built from the event log. */
     readonly ledger: LedgerService,
+    /** Private providers' cost models (metering), applied to the price catalog at start. */
+    readonly costModels: CostModels,
+    /** Metrics received over OTLP (metering): attributed to instances, rolled up per hour, written behind. */
+    readonly otlp: OtlpMetering,
     readonly instances: InstanceService,
     readonly projects: ProjectService,
     readonly identity: IdentityService,
@@ -71,6 +82,8 @@ export class ControlPlane {
   ) {}
 
   static async open(opts: ControlPlaneOptions): Promise<ControlPlane> {
+    // Before anything is opened or written: a mistake in a cost model stops the start with every problem listed.
+    const costModelInputs = parseCostModels(opts.providers);
     mkdirSync(opts.dataDir, { recursive: true });
     const store = await Store.open({
       databaseUrl: opts.databaseUrl ?? null,
@@ -79,12 +92,13 @@ export class ControlPlane {
     });
     // Every Instance event carries what the instance was then: the usage ledger is built from them.
     store.recordEventFacts(INSTANCE_KIND, (r) => instanceUsageFacts(r as Instance));
+    let providers: ProviderRegistry | undefined;
     try {
       const metrics = createMetrics();
       const key = loadSecretKey({ dataDir: opts.dataDir, env: opts.env ?? process.env });
       const prices = new PriceCatalog(store);
       await seedPriceCatalog(prices, opts.logger);
-      const providers = await ProviderRegistry.build(
+      providers = await ProviderRegistry.build(
         opts.providers,
         async (p) => {
           const sealed = await store.getCredentials(p.name);
@@ -99,6 +113,8 @@ export class ControlPlane {
       );
       const catalog = new OfferCatalog(providers);
       await syncOfferPrices(prices, catalog, billedAtOwnPrices(opts.providers), opts.logger);
+      const costModels = new CostModels({ store, prices, offers: (p) => catalog.forProvider(p), models: costModelInputs, providers: opts.providers, logger: opts.logger });
+      await costModels.applyAll();
       const projects = new ProjectService(store);
       await projects.ensureDefault();
       const identity = new IdentityService(store, key);
@@ -115,8 +131,12 @@ export class ControlPlane {
       });
       const ledger = new LedgerService(store, priceKeysOf(opts.providers), runner.holder, opts.logger);
       const discovery = new Discovery(store, providers, { pageSize: opts.discovery?.pageSize ?? 1000, project: 'default' });
-      return new ControlPlane(store, providers, catalog, prices, ledger, instances, projects, identity, bootstrap, discovery, runner, metrics, opts.logger, opts, key);
+      const otlp = new OtlpMetering(store, metrics, opts.logger);
+      otlp.start();
+      return new ControlPlane(store, providers, catalog, prices, ledger, costModels, otlp, instances, projects, identity, bootstrap, discovery, runner, metrics, opts.logger, opts, key);
     } catch (e) {
+      // Whatever was opened before the failure is closed again: drivers hold sockets and state files.
+      await providers?.close().catch(() => undefined);
       await store.close();
       throw e;
     }
@@ -146,6 +166,8 @@ export class ControlPlane {
   startBackground(): void {
     this.runner.start();
     this.ledger.start();
+    this.budgetWatcher = new BudgetWatcher(this.store, this.ledger, new BudgetService(this.store, this.ledger), this.runner.holder, this.logger);
+    this.budgetWatcher.start();
     const resyncMs = (this.opts.controller?.resyncSeconds ?? 30) * 1000;
     this.resyncTimer = setInterval(() => void this.resync(), resyncMs);
     this.resyncTimer.unref();
@@ -194,8 +216,11 @@ export class ControlPlane {
     if (this.discoveryTimer) clearInterval(this.discoveryTimer);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     await this.runner.stop();
+    await this.budgetWatcher?.stop();
     await this.ledger.stop();
     await this.discoveryRun?.catch(() => undefined);
+    // The rollups received and not yet written go to the database before it closes.
+    await this.otlp.close();
     await this.providers.close();
     await this.store.close();
   }

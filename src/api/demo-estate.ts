@@ -35,6 +35,19 @@ export function demoEstate(): ProviderConfig[] {
         provisionSeconds: 2,
         stopSeconds: 1,
       },
+      // What the two sites cost to run: twelve 2-socket servers (768 threads, the regions' capacity) in two racks.
+      // Usage is billed at this model's prices (the catalog's onprem prices: tessera cost model show onprem); the
+      // flavors' own prices above are what placement compares.
+      costModel: {
+        servers: [{ name: 'r650', count: 12, vcpus: 64, memoryGiB: 512, capexUsd: 18_000, amortisationYears: 5, powerWatts: 550 }],
+        electricityUsdPerKwh: 0.11,
+        pue: 1.5,
+        space: { usdPerRackMonth: 1_200, serversPerRack: 8 },
+        networkUsdPerServerMonth: 40,
+        support: { percentOfCapexPerYear: 8 },
+        people: { usdPerEngineerYear: 140_000, serversPerEngineer: 150 },
+        targetUtilisation: 0.65,
+      },
     },
     cloud('aws-sim', 'aws'),
     cloud('gcp-sim', 'gcp'),

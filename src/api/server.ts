@@ -5,6 +5,7 @@ import { createLogger } from '../runtime/logger.js';
 import { buildApp } from './app.js';
 import { ControlPlane } from './control-plane.js';
 import { demoEstate } from './demo-estate.js';
+import { startOtlpReceiver, type RunningOtlpReceiver } from './otlp-receiver.js';
 
 export interface StartOptions {
   port?: number;
@@ -26,6 +27,8 @@ export interface StartOptions {
 
 export interface RunningServer {
   url: string;
+  /** Where the OTLP/HTTP receiver listens; null when it is disabled or its default port was taken. */
+  otlpUrl: string | null;
   app: FastifyInstance;
   controlPlane: ControlPlane;
   close(): Promise<void>;
@@ -56,9 +59,17 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
     federation: config.federation,
   });
   let app: FastifyInstance;
+  let otlp: RunningOtlpReceiver | null = null;
   try {
     app = await buildApp(cp);
     await app.listen({ port: config.port, host: config.host });
+    if (config.otlp.enabled) {
+      const api = app;
+      otlp = await startOtlpReceiver(cp, { host: config.otlp.host ?? config.host, port: config.otlp.port }).catch(async (e: unknown) => {
+        await api.close();
+        throw e;
+      });
+    }
   } catch (e) {
     await cp.close();
     throw e;
@@ -68,7 +79,7 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
   logger.info(
-    { url, database: cp.store.dialect, providers: cp.providers.names(), demoEstate: usingDemo },
+    { url, otlpUrl: otlp?.url ?? null, database: cp.store.dialect, providers: cp.providers.names(), demoEstate: usingDemo },
     usingDemo ? 'Tessera is serving the demo estate (simulated providers: onprem, aws-sim, gcp-sim, azure-sim)' : 'Tessera is serving',
   );
   const announce = opts.announce ?? ((text: string) => process.stderr.write(text));
@@ -80,10 +91,12 @@ export async function startServer(opts: StartOptions = {}): Promise<RunningServe
   let closing: Promise<void> | null = null;
   return {
     url,
+    otlpUrl: otlp?.url ?? null,
     app,
     controlPlane: cp,
     close: () =>
       (closing ??= (async () => {
+        await otlp?.close();
         await app.close();
         await cp.close();
       })()),

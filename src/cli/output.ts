@@ -1,8 +1,9 @@
 import Table from 'cli-table3';
 import { stringify as toYaml } from 'yaml';
+import { csvRecord } from '../metering/focus/csv.js';
 import type { OutputStream } from './io.js';
 
-export const OUTPUT_FORMATS = ['table', 'json', 'yaml'] as const;
+export const OUTPUT_FORMATS = ['table', 'json', 'yaml', 'csv'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 export type Cell = string | number | null | undefined;
@@ -41,7 +42,10 @@ export class Printer {
   result(data: unknown, view: () => TableView | DetailView | string): void {
     if (this.format === 'json') this.stream.write(JSON.stringify(data, null, 2) + '\n');
     else if (this.format === 'yaml') this.stream.write(toYaml(data));
-    else {
+    else if (this.format === 'csv') {
+      const shown = view();
+      this.stream.write(typeof shown === 'string' ? shown + '\n' : renderCsv(shown));
+    } else {
       const shown = view();
       this.stream.write((typeof shown === 'string' ? shown : this.renderTable(shown)) + '\n');
     }
@@ -81,4 +85,11 @@ export class Printer {
 function cellText(value: Cell): string {
   if (value === null || value === undefined || value === '') return '-';
   return String(value);
+}
+
+/** The table a person would see, as RFC 4180 CSV for a spreadsheet: the same columns, one record per row. */
+function renderCsv(view: TableView | DetailView): string {
+  const text = (c: Cell) => (c === null || c === undefined ? '' : String(c));
+  if ('head' in view) return csvRecord(view.head) + view.rows.map((row) => csvRecord(row.map(text))).join('');
+  return csvRecord(['FIELD', 'VALUE']) + view.fields.map(([field, value]) => csvRecord([field, text(value)])).join('');
 }

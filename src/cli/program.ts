@@ -3,6 +3,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerBaremetalCommands } from './commands/baremetal.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCloudCommands } from './commands/cloud.js';
+import { registerCostCommands } from './commands/cost.js';
+import { registerCostReportCommands } from './commands/cost-report.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerFlavorCommands } from './commands/flavor.js';
 import { registerFleetCommand } from './commands/fleet.js';
@@ -57,6 +59,7 @@ function buildProgram(io: CliIo): Command {
   registerBaremetalCommands(program, io);
   registerFlavorCommands(program, io);
   registerCatalogCommands(program, io);
+  registerCostReportCommands(registerCostCommands(program, io), io);
   registerRegionCommands(program, io);
   registerImageCommands(program, io);
   registerProjectCommands(program, io);

@@ -70,3 +70,24 @@ export function parseLabelSelector(selector: string): LabelRequirement[] {
     return bad(selector, term);
   });
 }
+
+/** Whether labels satisfy every requirement, as the store's SQL reads them (a `!=` or `notin` also matches a missing key). */
+export function matchesLabels(labels: Record<string, string>, requirements: LabelRequirement[]): boolean {
+  return requirements.every((req) => {
+    const value = labels[req.key];
+    switch (req.op) {
+      case 'eq':
+        return value === req.value;
+      case 'neq':
+        return value !== req.value;
+      case 'in':
+        return value !== undefined && req.values.includes(value);
+      case 'notin':
+        return value === undefined || !req.values.includes(value);
+      case 'exists':
+        return value !== undefined;
+      case 'absent':
+        return value === undefined;
+    }
+  });
+}

@@ -23,6 +23,8 @@ export interface ProviderConfig {
   rateLimit?: { perSecond: number | null; burst?: number };
   breaker?: { failureThreshold?: number; coolDownMs?: number; maxCoolDownMs?: number };
   config?: Record<string, unknown>;
+  /** A private provider's cost model (tessera.yaml `costModel`), validated by src/metering/cost-model. */
+  costModel?: Record<string, unknown>;
 }
 
 export const DEFAULT_GUARD: Omit<GuardOptions, 'metrics'> = {

@@ -47,6 +47,8 @@ const providerSchema = section({
     .optional(),
   /** Provider-specific settings, validated by that provider's driver. */
   config: z.record(z.string(), z.unknown()).optional(),
+  /** A private provider's cost model, validated by the metering plane when the server starts (src/metering/cost-model). */
+  costModel: z.record(z.string(), z.unknown()).optional(),
 });
 
 const AWS_ACCOUNT_ID = /^\d{12}$/;
@@ -157,6 +159,14 @@ const configSchema = section({
     .optional(),
   /** public: /metrics is served without authentication, for a Prometheus scraper. */
   metrics: section({ public: z.boolean().default(true) }).prefault({}),
+  /** The OTLP/HTTP metrics receiver (POST /v1/metrics), on a port of its own beside the API. */
+  otlp: section({
+    enabled: z.boolean().default(true),
+    /** Default 4318, OTLP/HTTP's own (skipped with a warning when another process holds it); 0 picks a free port. */
+    port: z.number().int().min(0).max(65535).optional(),
+    /** Default: the API's host. */
+    host: z.string().min(1).optional(),
+  }).prefault({}),
   discovery: section({
     intervalSeconds: seconds().default(60),
     pageSize: z.number().int().min(1).default(1000),

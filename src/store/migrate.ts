@@ -4,7 +4,9 @@ import * as m001 from './migrations/001-initial.js';
 import * as m002 from './migrations/002-identity.js';
 import * as m003 from './migrations/003-saml-requests.js';
 import * as m004 from './migrations/004-price-catalog.js';
+import * as m005 from './migrations/005-metric-rollups.js';
 import * as m006 from './migrations/006-usage-ledger.js';
+import * as m007 from './migrations/007-cost-models.js';
 
 type DialectMigration = { up(db: Kysely<unknown>, dialect: Dialect): Promise<void> };
 
@@ -14,7 +16,9 @@ const MIGRATIONS: Record<string, DialectMigration> = {
   '002-identity': m002,
   '003-saml-requests': m003,
   '004-price-catalog': m004,
+  '005-metric-rollups': m005,
   '006-usage-ledger': m006,
+  '007-cost-models': m007,
 };
 
 class StaticProvider implements MigrationProvider {

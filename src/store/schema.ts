@@ -197,6 +197,38 @@ export interface UsageSegmentsTable {
   external_id: string | null;
 }
 
+export interface CostModelsTable {
+  provider: string;
+  valid_from: string;
+  valid_to: string | null;
+  inputs: string;
+  rates: string;
+  recorded_at: string;
+}
+
+/** One instance's one metric over one hour, received over OTLP (src/metering/otlp/rollup.ts says what each column holds). */
+export interface MetricRollupsTable {
+  instance_id: string;
+  metric: string;
+  /** The hour's start, e.g. 2026-11-27T05:00:00.000Z. */
+  hour: string;
+  project: string;
+  kind: string;
+  unit: string;
+  count: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+  last: number | null;
+  last_at: string | null;
+  /** JSON array of upper bounds (histograms). */
+  bounds: string | null;
+  /** JSON array of counts, one more than bounds (histograms). */
+  bucket_counts: string | null;
+  unbucketed: number;
+  updated_at: string;
+}
+
 export interface Database {
   resources: ResourcesTable;
   resource_labels: ResourceLabelsTable;
@@ -214,5 +246,7 @@ export interface Database {
   saml_requests: SamlRequestsTable;
   settings: SettingsTable;
   catalog_prices: CatalogPricesTable;
+  metric_rollups: MetricRollupsTable;
   usage_segments: UsageSegmentsTable;
+  cost_models: CostModelsTable;
 }

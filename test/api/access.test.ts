@@ -43,7 +43,18 @@ describe.each(DIALECTS)('access control on %s', (dialect) => {
         cb();
       },
     });
-    t = await startTestPlane(tdb, [simProvider('acl')], { logger: createLogger({ level: 'trace', destination: sink }), background: false });
+    // With a cost model, so that GET /v1/cost/models/{provider} has one to show a viewer.
+    const costModel = {
+      servers: [{ count: 1, vcpus: 8, memoryGiB: 32, capexUsd: 5000, amortisationYears: 4, powerWatts: 200 }],
+      electricityUsdPerKwh: 0.1,
+      pue: 1.4,
+      space: { usdPerRackMonth: 1000, serversPerRack: 10 },
+      networkUsdPerServerMonth: 20,
+      support: { percentOfCapexPerYear: 8 },
+      people: { usdPerEngineerYear: 120000, serversPerEngineer: 150 },
+      targetUtilisation: 0.7,
+    };
+    t = await startTestPlane(tdb, [simProvider('acl', {}, { costModel })], { logger: createLogger({ level: 'trace', destination: sink }), background: false });
     for (const name of ['alpha', 'beta']) await ok(await t.app.inject({ method: 'POST', url: '/v1/projects', payload: { name } }), 201);
     tokens.viewer = await principalWithToken('viewer-sa', 'alpha', 'viewer');
     tokens.operator = await principalWithToken('operator-sa', 'alpha', 'operator');
@@ -84,7 +95,8 @@ describe.each(DIALECTS)('access control on %s', (dialect) => {
         .replace('{action}', 'stop')
         .replace('{name}', 'acl')
         .replace('{project}', 'alpha')
-        .replace('{principal}', 'viewer-sa');
+        .replace('{principal}', 'viewer-sa')
+        .replace('{provider}', 'acl');
     for (const r of v1) {
       const url = fill(r.path) + (r.path === '/v1/watch' ? '?after=0' : '');
       const payload = r.method === 'GET' || r.method === 'DELETE' ? undefined : {};

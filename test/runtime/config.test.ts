@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       dataDir: './data',
       logLevel: 'info',
       metrics: { public: true },
+      otlp: { enabled: true },
       discovery: { intervalSeconds: 60, pageSize: 1000 },
       controller: { concurrency: 32, resyncSeconds: 30, leaseSeconds: 30 },
       federation: { aws: { accounts: [] } },
@@ -153,14 +154,14 @@ providers:
     expect(configError(() => loadConfig({ env: {}, cwd: dir }))).toBe(
       `Invalid configuration in ${join(dir, 'tessera.yaml')}:\n` +
         '  - top level: unknown key "prot"; the keys allowed here are: ' +
-        'port, host, dataDir, databaseUrl, logLevel, publicUrl, metrics, discovery, controller, federation, providers',
+        'port, host, dataDir, databaseUrl, logLevel, publicUrl, metrics, otlp, discovery, controller, federation, providers',
     );
   });
 
   it('refuses unknown keys inside sections too', () => {
     writeConfig('providers:\n  - { name: a, type: sim, ratelimit: { perSecond: 1 } }\n');
     expect(configError(() => loadConfig({ env: {}, cwd: dir }))).toContain(
-      '  - providers[0]: unknown key "ratelimit"; the keys allowed here are: name, type, rateLimit, breaker, config',
+      '  - providers[0]: unknown key "ratelimit"; the keys allowed here are: name, type, rateLimit, breaker, config, costModel',
     );
   });
 

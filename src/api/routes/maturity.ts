@@ -1,9 +1,25 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { assessMaturity } from '../../metering/maturity.js';
+import { pricePerformance } from '../../metering/priceperf/price-performance.js';
+import { WORK_UNIT_KIND, type WorkUnitSpec } from '../../metering/priceperf/work-unit.js';
 import type { ControlPlane } from '../control-plane.js';
 import { gatherMaturityEvidence } from '../maturity-evidence.js';
 import { COMMON_ERRORS } from '../schemas.js';
+
+const DAY_MS = 86_400_000;
+
+/** Units of work whose cost per unit could be measured in the period (some work, some cost). */
+async function measuredUnits(cp: ControlPlane, since: string): Promise<number> {
+  const to = new Date().toISOString();
+  const units = await cp.store.list<WorkUnitSpec, object>(WORK_UNIT_KIND, { limit: 1000 });
+  let measured = 0;
+  for (const u of units.items) {
+    const report = await pricePerformance(u.spec, cp.ledger.lines({ from: since, to, projects: [u.project] }), (w) => cp.otlp.workDone(w), { from: since, to });
+    if (report.rows.some((r) => r.costPerUnitMicros !== null)) measured++;
+  }
+  return measured;
+}
 
 const Criterion = z.object({ level: z.number().int(), criterion: z.string(), met: z.boolean(), evidence: z.string() });
 
@@ -33,10 +49,14 @@ export function maturityRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
         },
       },
       async () => {
+        const since = new Date(Date.now() - 30 * DAY_MS).toISOString();
         const evidence = await gatherMaturityEvidence(cp, {
           budgets: () => cp.store.count('Budget'),
-          metricHours30d: async () => 0,
-          pricePerformanceMeasured: async () => 0,
+          metricHours30d: async () => {
+            const row = await cp.store.db.selectFrom('metric_rollups').select((eb) => eb.fn.countAll<number>().as('n')).where('hour', '>=', since).executeTakeFirst();
+            return Number(row?.n ?? 0);
+          },
+          pricePerformanceMeasured: () => measuredUnits(cp, since),
         });
         return { ...assessMaturity(evidence), evidence: evidence as unknown as Record<string, unknown> };
       },
