@@ -47,6 +47,8 @@ const NAMES = ['none', 'initial (ad hoc)', 'repeatable (opportunistic)', 'define
 
 const pct = (part: number, whole: number) => (whole === 0 ? 0 : part / whole);
 const show = (x: number) => `${(x * 100).toFixed(1)} %`;
+/** Hours with enough digits that a small estate's figure does not read as zero. */
+const hours = (h: number) => h.toFixed(h < 10 ? 3 : 1);
 
 export function assessMaturity(e: MaturityEvidence): MaturityAssessment {
   const integrated = e.providers.private.length + e.providers.public.length;
@@ -79,7 +81,7 @@ export function assessMaturity(e: MaturityEvidence): MaturityAssessment {
       level: 4,
       criterion: 'usage metered and priced (≥ 95 % of instance-hours)',
       met: e.metering.instanceHours30d > 0 && pricedShare >= 0.95,
-      evidence: `${e.metering.pricedHours30d.toFixed(1)} of ${e.metering.instanceHours30d.toFixed(1)} instance-hours priced (${show(pricedShare)})`,
+      evidence: `${hours(e.metering.pricedHours30d)} of ${hours(e.metering.instanceHours30d)} instance-hours priced (${show(pricedShare)})`,
     },
     { level: 4, criterion: 'budgets set for projects', met: e.metering.budgets >= 1, evidence: `${e.metering.budgets} budget(s)` },
     { level: 4, criterion: 'performance measured (OTLP metrics received)', met: e.metering.metricHours30d > 0, evidence: `${e.metering.metricHours30d} instance-metric-hours in 30 days` },
