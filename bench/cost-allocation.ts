@@ -23,6 +23,7 @@ import { createBenchDatabase, dialectsFromArgs, type BenchDatabase, type BenchDi
 import { benchLogger } from './lib/control-plane.js';
 import { machineFacts } from './lib/machine.js';
 import { figure, note, printHeader, printSection, target } from './lib/report.js';
+import { demoCostModel } from '../src/api/demo-estate.js';
 
 const INSTANCES = 10_000;
 const PROJECTS = 40;
@@ -194,17 +195,7 @@ async function seedPrices(store: Store): Promise<void> {
   const inputs = parseCostModel({
     name: 'onprem',
     type: 'sim',
-    costModel: {
-      servers: [{ count: 200, vcpus: 64, memoryGiB: 512, capexUsd: 18_000, amortisationYears: 5, powerWatts: 550 }],
-      electricityUsdPerKwh: 0.11,
-      pue: 1.5,
-      space: { usdPerRackMonth: 1_200, serversPerRack: 8 },
-      networkUsdPerServerMonth: 40,
-      support: { percentOfCapexPerYear: 8 },
-      people: { usdPerEngineerYear: 140_000, serversPerEngineer: 150 },
-      targetUtilisation: 0.65,
-      cpuMemorySplit: { cpuShare: 0.6 },
-    },
+    costModel: { ...demoCostModel(200), cpuMemorySplit: { cpuShare: 0.6 } },
   })!;
   const split = await splitFor(inputs, async () => []);
   await new CostModelVersions(store).record('onprem', inputs, ratesView(unitRates(inputs, split), split), SINCE_EVER);

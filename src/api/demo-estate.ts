@@ -1,6 +1,23 @@
 import type { ProviderConfig } from '../providers/registry.js';
 
 /**
+ * The demo's private cloud as a platform team would cost it: `count` two-socket servers (64 threads, 512 GiB,
+ * $18,000 over five years, 550 W) with realistic power, space, network, support and people costs.
+ */
+export function demoCostModel(count: number): Record<string, unknown> {
+  return {
+    servers: [{ name: 'r650', count, vcpus: 64, memoryGiB: 512, capexUsd: 18_000, amortisationYears: 5, powerWatts: 550 }],
+    electricityUsdPerKwh: 0.11,
+    pue: 1.5,
+    space: { usdPerRackMonth: 1_200, serversPerRack: 8 },
+    networkUsdPerServerMonth: 40,
+    support: { percentOfCapexPerYear: 8 },
+    people: { usdPerEngineerYear: 140_000, serversPerEngineer: 150 },
+    targetUtilisation: 0.65,
+  };
+}
+
+/**
  * What `tessera server` runs with no configuration: four SIMULATED providers, so a fresh clone can create,
  * stop and delete instances at once. `onprem` has a private-cloud cost; the three `*-sim` clouds sell at the
  * real public list prices of the price catalog (seeded from the bundled catalog/public-vms.csv). Every view labels them as simulated.
@@ -38,16 +55,7 @@ export function demoEstate(): ProviderConfig[] {
       // What the two sites cost to run: twelve 2-socket servers (768 threads, the regions' capacity) in two racks.
       // Usage is billed at this model's prices (the catalog's onprem prices: tessera cost model show onprem); the
       // flavors' own prices above are what placement compares.
-      costModel: {
-        servers: [{ name: 'r650', count: 12, vcpus: 64, memoryGiB: 512, capexUsd: 18_000, amortisationYears: 5, powerWatts: 550 }],
-        electricityUsdPerKwh: 0.11,
-        pue: 1.5,
-        space: { usdPerRackMonth: 1_200, serversPerRack: 8 },
-        networkUsdPerServerMonth: 40,
-        support: { percentOfCapexPerYear: 8 },
-        people: { usdPerEngineerYear: 140_000, serversPerEngineer: 150 },
-        targetUtilisation: 0.65,
-      },
+      costModel: demoCostModel(12),
     },
     cloud('aws-sim', 'aws'),
     cloud('gcp-sim', 'gcp'),

@@ -7,6 +7,7 @@ import { fitVcpuAndGibPrices } from '../../src/metering/cost-model/cpu-memory-sp
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { simProvider, startTestPlane, type TestPlane } from '../support/control-plane.js';
 import { runCli } from './fixtures-cli.js';
+import { HAND_EXAMPLE } from '../metering/cost-model/hand-example.js';
 
 const CATALOG_FILE = new URL('../../catalog/public-vms.csv', import.meta.url).pathname;
 /** The bundled public prices, read the plainest way: the reference for "the cheapest comparable public offer". */
@@ -31,17 +32,7 @@ function cheapestPublic(vcpus: number, memoryGiB: number) {
 }
 
 /** The hand example of test/metering/cost-model: a server-hour of 1.49 USD; 0.018625 USD per vCPU-hour, 0.0031041666… per GiB-hour. */
-const ONPREM: CostModelInput = {
-  servers: [{ name: 'r650', count: 10, vcpus: 64, memoryGiB: 256, capexUsd: 17_520, amortisationYears: 4, powerWatts: 500 }],
-  electricityUsdPerKwh: 0.12,
-  pue: 1.5,
-  space: { usdPerRackMonth: 1_460, serversPerRack: 8 },
-  networkUsdPerServerMonth: 73,
-  support: { percentOfCapexPerYear: 10 },
-  people: { usdPerEngineerYear: 175_200, serversPerEngineer: 100 },
-  targetUtilisation: 0.75,
-  cpuMemorySplit: { cpuShare: 0.6 },
-};
+const ONPREM: CostModelInput = HAND_EXAMPLE;
 /** small 24,833 µ$, medium 49,667 µ$, large 124,167 µ$ (steps in test/metering/cost-model/cost-model-versions.test.ts). */
 const FLAVORS = [
   { flavor: 'small', vcpus: 1, memoryGiB: 2, micros: 24_833 },

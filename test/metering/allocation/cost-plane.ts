@@ -2,21 +2,12 @@ import type { ProviderConfig } from '../../../src/providers/registry.js';
 import { signedIn, simProvider, startTestPlane, type TestPlane } from '../../support/control-plane.js';
 import type { TestDatabase } from '../../support/databases.js';
 import { ClockedEstate } from './clocked-estate.js';
+import { demoCostModel } from '../../../src/api/demo-estate.js';
 
 /** A private cloud with a cost model (2 servers), and a simulated AWS selling at the bundled catalog's list prices. */
 export const COST_PROVIDERS: ProviderConfig[] = [
   simProvider('onprem', {}, {
-    costModel: {
-      servers: [{ name: 'r650', count: 2, vcpus: 64, memoryGiB: 512, capexUsd: 18_000, amortisationYears: 5, powerWatts: 550 }],
-      electricityUsdPerKwh: 0.11,
-      pue: 1.5,
-      space: { usdPerRackMonth: 1_200, serversPerRack: 8 },
-      networkUsdPerServerMonth: 40,
-      support: { percentOfCapexPerYear: 8 },
-      people: { usdPerEngineerYear: 140_000, serversPerEngineer: 150 },
-      targetUtilisation: 0.65,
-      cpuMemorySplit: { cpuShare: 0.6 },
-    },
+    costModel: { ...demoCostModel(2), cpuMemorySplit: { cpuShare: 0.6 } },
   }),
   { name: 'aws-sim', type: 'sim', rateLimit: { perSecond: null, burst: 1 }, config: { flavors: { catalog: { provider: 'aws' } } } },
 ];

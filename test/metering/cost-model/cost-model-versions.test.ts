@@ -6,19 +6,10 @@ import type { CostModelApplyOutcome, CostModelView } from '../../../src/metering
 import type { ProviderConfig } from '../../../src/providers/registry.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../support/databases.js';
 import { signedIn, simProvider, startTestPlane, type TestPlane } from '../../support/control-plane.js';
+import { HAND_EXAMPLE } from './hand-example.js';
 
 /** One server-hour is 1.49 USD (see cost-model-arithmetic.test.ts for the steps). */
-const MODEL_A: CostModelInput = {
-  servers: [{ name: 'r650', count: 10, vcpus: 64, memoryGiB: 256, capexUsd: 17_520, amortisationYears: 4, powerWatts: 500 }],
-  electricityUsdPerKwh: 0.12,
-  pue: 1.5,
-  space: { usdPerRackMonth: 1_460, serversPerRack: 8 },
-  networkUsdPerServerMonth: 73,
-  support: { percentOfCapexPerYear: 10 },
-  people: { usdPerEngineerYear: 175_200, serversPerEngineer: 100 },
-  targetUtilisation: 0.75,
-  cpuMemorySplit: { cpuShare: 0.6 },
-};
+const MODEL_A: CostModelInput = HAND_EXAMPLE;
 /** Electricity doubles: power 0.09 → 0.18 USD/h, a server-hour 1.49 → 1.58. */
 const MODEL_B: CostModelInput = { ...MODEL_A, electricityUsdPerKwh: 0.24 };
 
