@@ -27,6 +27,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'cost-allocation', file: 'cost-allocation.ts', dialects: ['sqlite', 'postgres'] },
   { name: 'docker', file: 'docker.ts' },
   { name: 'otlp', file: 'otlp.ts' },
+  { name: 'placement', file: 'placement.ts' },
 ];
 
 const benchDir = dirname(fileURLToPath(import.meta.url));

@@ -1,0 +1,135 @@
+import type { EligibleOffer } from './filter.js';
+import { providerLimit } from './filter.js';
+import type { PlacementRequest } from './problem.js';
+
+/**
+ * The fast method for large cases: water-filling in objective order, with repairs for the spread objective and
+ * minProviders. Without minProviders (and, for priceperf, without a budget) the per-offer and per-provider limits
+ * nest, and filling the cheapest offer first is then optimal; the repairs are heuristics whose gap the
+ * placement bench measures against HiGHS.
+ *
+ * Returns the replica count per eligible offer, or null when this method finds no placement (which does not
+ * prove there is none: the caller asks the exact solver).
+ */
+export function solveFast(request: PlacementRequest, eligible: readonly EligibleOffer[]): number[] | null {
+  return request.objective === 'spread' ? spreadFill(request, eligible) : objectiveFill(request, eligible);
+}
+
+/** Cheapest-first water-filling under every limit, repaired for minProviders; checked against the budget. */
+function objectiveFill(request: PlacementRequest, eligible: readonly EligibleOffer[]): number[] | null {
+  const order = fillOrder(request, eligible, (e) => e.unit);
+  const limits = providerLimits(request, eligible, Infinity);
+  const counts = withMinProviders(request, eligible, order, limits);
+  return counts !== null && withinBudget(request, eligible, counts) ? counts : null;
+}
+
+/**
+ * Spread: the smallest cap z on any one provider that still holds every replica (water-filling over the
+ * providers' room), then the cheapest fill under that cap; z is raised only as far as the budget needs.
+ */
+function spreadFill(request: PlacementRequest, eligible: readonly EligibleOffer[]): number[] | null {
+  const order = fillOrder(request, eligible, (e) => e.price);
+  const room = new Map<string, number>();
+  for (const e of eligible) room.set(e.provider, (room.get(e.provider) ?? 0) + e.capacity);
+  for (const [p, r] of room) room.set(p, Math.min(r, providerLimit(request.constraints, p)));
+  const holds = (z: number) => [...room.values()].reduce((sum, r) => sum + Math.min(r, z), 0) >= request.replicas;
+  if (!holds(request.replicas)) return null;
+  const smallestZ = lowestPassing(1, request.replicas, holds);
+  const fillAt = (z: number) => withMinProviders(request, eligible, order, providerLimits(request, eligible, z));
+  // A higher cap lets more replicas onto the cheapest provider, so the cost only falls as z rises.
+  const affordable = (z: number) => {
+    const counts = fillAt(z);
+    return counts !== null && withinBudget(request, eligible, counts);
+  };
+  if (affordable(smallestZ)) return fillAt(smallestZ);
+  if (!affordable(request.replicas)) return null;
+  return fillAt(lowestPassing(smallestZ, request.replicas, affordable));
+}
+
+/**
+ * Fills cheapest first. When that uses fewer than minProviders providers, one replica is pinned on the best offer
+ * of each of minProviders providers — those already used first, then unused ones in order of their best offer —
+ * and the rest is refilled around the pins.
+ */
+function withMinProviders(
+  request: PlacementRequest,
+  eligible: readonly EligibleOffer[],
+  order: readonly number[],
+  limits: Map<string, number>,
+): number[] | null {
+  const counts = fill(request.replicas, eligible, order, limits, []);
+  const needed = request.constraints?.minProviders ?? 0;
+  if (counts === null || providersUsed(eligible, counts).size >= needed) return counts;
+  if (needed > request.replicas) return null;
+  const used = providersUsed(eligible, counts);
+  const bestOffer = new Map<string, number>();
+  for (const i of order) {
+    const p = eligible[i]!.provider;
+    if (!bestOffer.has(p) && (limits.get(p) ?? 0) >= 1) bestOffer.set(p, i);
+  }
+  const ranked = [...bestOffer.keys()].sort((a, b) => Number(used.has(b)) - Number(used.has(a)));
+  if (ranked.length < needed) return null;
+  return fill(request.replicas, eligible, order, limits, ranked.slice(0, needed).map((p) => bestOffer.get(p)!));
+}
+
+function fill(
+  replicas: number,
+  eligible: readonly EligibleOffer[],
+  order: readonly number[],
+  limits: Map<string, number>,
+  forced: readonly number[],
+): number[] | null {
+  const counts = new Array<number>(eligible.length).fill(0);
+  const left = new Map(limits);
+  let remaining = replicas;
+  const put = (i: number, n: number) => {
+    counts[i]! += n;
+    left.set(eligible[i]!.provider, left.get(eligible[i]!.provider)! - n);
+    remaining -= n;
+  };
+  for (const i of forced) put(i, 1);
+  for (const i of order) {
+    if (remaining === 0) break;
+    const e = eligible[i]!;
+    const n = Math.min(e.capacity - counts[i]!, left.get(e.provider)!, remaining);
+    if (n > 0) put(i, n);
+  }
+  return remaining === 0 ? counts : null;
+}
+
+/** Offer indices by the given key, then price, then (with preferPrivate) private first, then input order. */
+function fillOrder(request: PlacementRequest, eligible: readonly EligibleOffer[], key: (e: EligibleOffer) => number): number[] {
+  const preferPrivate = request.constraints?.preferPrivate === true;
+  return eligible
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const ea = eligible[a]!;
+      const eb = eligible[b]!;
+      return key(ea) - key(eb) || ea.price - eb.price || (preferPrivate ? Number(eb.isPrivate) - Number(ea.isPrivate) : 0) || a - b;
+    });
+}
+
+function providerLimits(request: PlacementRequest, eligible: readonly EligibleOffer[], cap: number): Map<string, number> {
+  const limits = new Map<string, number>();
+  for (const e of eligible) limits.set(e.provider, Math.min(cap, providerLimit(request.constraints, e.provider)));
+  return limits;
+}
+
+function providersUsed(eligible: readonly EligibleOffer[], counts: readonly number[]): Set<string> {
+  return new Set(eligible.flatMap((e, i) => (counts[i]! > 0 ? [e.provider] : [])));
+}
+
+function withinBudget(request: PlacementRequest, eligible: readonly EligibleOffer[], counts: readonly number[]): boolean {
+  const budget = request.constraints?.maxHourlyMicros;
+  return budget === undefined || counts.reduce((sum, n, i) => sum + n * eligible[i]!.price, 0) <= budget;
+}
+
+/** The lowest integer in [low, high] for which a monotone predicate holds (it must hold at high). */
+function lowestPassing(low: number, high: number, passes: (n: number) => boolean): number {
+  while (low < high) {
+    const mid = Math.floor((low + high) / 2);
+    if (passes(mid)) high = mid;
+    else low = mid + 1;
+  }
+  return low;
+}
