@@ -4,7 +4,8 @@ import type { LedgerLine, LedgerQuery } from '../ledger/ledger.js';
 import { BucketUsage } from './bucket-usage.js';
 import { CellTable, type Cell } from './cost-cells.js';
 import { SHARED_LABEL, SHARED_PROJECT, type CostReport, type DistributionMode } from './cost-report.js';
-import { forEachDayPiece, DayNames } from './day-pieces.js';
+import { forEachDayPiece } from '../ledger/day-pieces.js';
+import { DayNames } from './day-pieces.js';
 import { isTimeDimension, valueOf, type Dimension } from './dimensions.js';
 import { allocateIdleCapacity } from './idle-capacity.js';
 import type { Period } from './report-period.js';
@@ -63,7 +64,7 @@ export class CostAllocator {
     const days = new DayNames();
     const timeAt = q.by.map((d) => (isTimeDimension(d) ? d : null));
     let stoppedMs = 0;
-    // Read without day cuts and cut here (day-pieces.ts): the same pieces, without an object for each.
+    // Read without day cuts and cut here (ledger/day-pieces.ts): the same pieces, without an object for each.
     const lines = this.deps.ledger.lines({ from: q.period.from, to: q.period.to, projects: readEveryProject ? undefined : q.visibleProjects, splitBy: 'none' });
     for await (const page of lines) {
       for (const line of page) {

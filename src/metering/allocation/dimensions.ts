@@ -37,7 +37,7 @@ export function parseDimensions(text: string): Dimension[] {
   });
 }
 
-/** Day and month are the time of each piece of a line (day-pieces.ts), not of the line. */
+/** Day and month are the time of each piece of a line (ledger/day-pieces.ts), not of the line. */
 export function isTimeDimension(dim: Dimension): dim is 'day' | 'month' {
   return dim === 'day' || dim === 'month';
 }

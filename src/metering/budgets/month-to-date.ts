@@ -1,5 +1,5 @@
 import { costOf, type LedgerLine, type LedgerQuery } from '../ledger/ledger.js';
-import { forEachDayPiece } from '../allocation/day-pieces.js';
+import { forEachDayPiece } from '../ledger/day-pieces.js';
 import { startOfMonth, startOfNextMonth } from '../allocation/report-period.js';
 
 /** Where a project stands in the current UTC month. */
@@ -14,7 +14,7 @@ export interface MonthToDate {
 export type LinesSource = { lines(q: LedgerQuery): AsyncGenerator<LedgerLine[]> };
 
 /**
- * Month-to-date cost of each project, from the same ledger pieces (cut at UTC midnights, day-pieces.ts) as cost
+ * Month-to-date cost of each project, from the same ledger pieces (cut at UTC midnights, ledger/day-pieces.ts) as cost
  * reports, so a budget's "spent" equals the project's row of `tessera cost report --by project` for the month.
  */
 export async function monthToDate(ledger: LinesSource, projects: readonly string[], nowIso: string): Promise<Map<string, MonthToDate>> {

@@ -1,6 +1,9 @@
 import type { Micros } from '../../core/money.js';
 import type { Store } from '../../store/store.js';
 import type { UsageSegmentsTable } from '../../store/schema.js';
+import { forEachDayPiece } from './day-pieces.js';
+export { costOf } from './cost-of.js';
+import { costOf } from './cost-of.js';
 import { factsOfRow } from './ledger-builder.js';
 import type { SegmentFacts } from './usage-state.js';
 
@@ -41,14 +44,6 @@ interface PricePeriod {
   micros: number;
 }
 
-const MS_PER_HOUR = 3_600_000n;
-const DAY_MS = 86_400_000;
-
-/** `duration × price per hour`, in integer micro-dollars, rounded half up: exact for any duration and price. */
-export function costOf(durationMs: number, unitPriceMicros: Micros): Micros {
-  const product = BigInt(durationMs) * BigInt(unitPriceMicros);
-  return Number((product * 2n + MS_PER_HOUR) / (2n * MS_PER_HOUR));
-}
 
 /**
  * The priced usage ledger: usage segments (ledger-builder.ts) cut at the asked period, at price changes (each
@@ -88,7 +83,12 @@ export class Ledger {
       if (rows.length === 0) return;
       await prices.load(rows);
       const out: LedgerLine[] = [];
-      for (const r of rows) out.push(...this.piecesOf(r, fromMs, toMs, prices, q.splitBy === 'day'));
+      for (const r of rows) {
+        for (const line of this.piecesOf(r, fromMs, toMs, prices)) {
+          if (q.splitBy === 'day') forEachDayPiece(line, (start, durationMs, costMicros) => out.push(dayPiece(line, start, durationMs, costMicros)));
+          else out.push(line);
+        }
+      }
       if (out.length > 0) yield out;
       const last = rows.at(-1)!;
       after = { start: last.start_at, id: last.instance_id, seq: Number(last.opened_by_seq) };
@@ -96,7 +96,7 @@ export class Ledger {
     }
   }
 
-  private piecesOf(r: UsageSegmentsTable, fromMs: number, toMs: number, prices: PriceLookup, byDay: boolean): LedgerLine[] {
+  private piecesOf(r: UsageSegmentsTable, fromMs: number, toMs: number, prices: PriceLookup): LedgerLine[] {
     const start = Math.max(Date.parse(r.start_at), fromMs);
     const end = Math.min(r.end_at === null ? toMs : Date.parse(r.end_at), toMs);
     if (end <= start) return [];
@@ -104,20 +104,22 @@ export class Ledger {
     const base = { ...facts, instanceId: r.instance_id, open: r.end_at === null };
     if (facts.state === 'stopped') {
       // A stopped machine keeps only its disks; the catalog holds compute prices, so storage is shown, not priced.
-      return cuts(start, end, [], byDay).map(([a, b]) => ({
-        ...base,
-        start: new Date(a).toISOString(),
-        end: new Date(b).toISOString(),
-        durationMs: b - a,
-        unitPriceMicros: 0,
+      return [
+        {
+          ...base,
+          start: new Date(start).toISOString(),
+          end: new Date(end).toISOString(),
+          durationMs: end - start,
+          unitPriceMicros: 0,
         costMicros: 0,
         priceValidFrom: null,
-        priceNote: 'stopped: storage is not priced by the catalog',
-      }));
+          priceNote: 'stopped: storage is not priced by the catalog',
+        },
+      ];
     }
     const periods = prices.periodsOf(r);
     const lines: LedgerLine[] = [];
-    for (const [a, b] of cuts(start, end, periods.flatMap((p) => [p.from, p.to]), byDay)) {
+    for (const [a, b] of cuts(start, end, periods.flatMap((p) => [p.from, p.to]))) {
       const p = periods.find((x) => x.from <= a && a < x.to);
       lines.push({
         ...base,
@@ -134,11 +136,15 @@ export class Ledger {
   }
 }
 
-/** [start, end) cut at every boundary inside it (price changes, and UTC midnights when asked). */
-function cuts(start: number, end: number, boundaries: number[], byDay: boolean): [number, number][] {
+/** One day's piece of a line (day-pieces.ts), as a line of its own. */
+function dayPiece(line: LedgerLine, startMs: number, durationMs: number, costMicros: number): LedgerLine {
+  return { ...line, start: new Date(startMs).toISOString(), end: new Date(startMs + durationMs).toISOString(), durationMs, costMicros };
+}
+
+/** [start, end) cut at every boundary inside it (the price changes). */
+function cuts(start: number, end: number, boundaries: number[]): [number, number][] {
   const points = new Set<number>();
   for (const b of boundaries) if (b > start && b < end) points.add(b);
-  if (byDay) for (let d = Math.floor(start / DAY_MS + 1) * DAY_MS; d < end; d += DAY_MS) points.add(d);
   const sorted = [start, ...[...points].sort((x, y) => x - y), end];
   const out: [number, number][] = [];
   for (let i = 0; i + 1 < sorted.length; i++) out.push([sorted[i]!, sorted[i + 1]!]);

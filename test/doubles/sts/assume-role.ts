@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { IamDirectory } from './assume-role-with-saml.js';
+import { credentialsXml, element, STS_XML_NAMESPACE } from './query-protocol.js';
 import { StsError, validationError } from './sts-error.js';
 import { mintTemporaryCredentials, type TemporaryCredentials } from './temporary-credentials.js';
 
@@ -21,7 +22,6 @@ export interface AssumeRoleResult {
   sourceIdentity?: string;
 }
 
-const STS_XML_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const SIGV4 = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/[^/]+\/sts\/aws4_request, ?SignedHeaders=[a-z0-9;-]+, ?Signature=[0-9a-f]{64}$/;
 const DEFAULT_DURATION_SECONDS = 3600;
 
@@ -97,12 +97,7 @@ export function renderAssumeRoleResponse(result: AssumeRoleResult, requestId: st
     element('Arn', assumedRoleUser.arn, 6),
     element('AssumedRoleId', assumedRoleUser.assumedRoleId, 6),
     '    </AssumedRoleUser>',
-    '    <Credentials>',
-    element('AccessKeyId', credentials.accessKeyId, 6),
-    element('SecretAccessKey', credentials.secretAccessKey, 6),
-    element('SessionToken', credentials.sessionToken, 6),
-    element('Expiration', credentials.expiration.toISOString().replace('.000Z', 'Z'), 6),
-    '    </Credentials>',
+    ...credentialsXml(credentials),
     element('PackedPolicySize', String(result.packedPolicySize)),
     '  </AssumeRoleResult>',
     '  <ResponseMetadata>',
@@ -111,8 +106,4 @@ export function renderAssumeRoleResponse(result: AssumeRoleResult, requestId: st
     '</AssumeRoleResponse>',
     '',
   ].join('\n');
-}
-
-function element(name: string, text: string, indent = 4): string {
-  return `${' '.repeat(indent)}<${name}>${text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')}</${name}>`;
 }

@@ -1,5 +1,6 @@
 import type { AssumeRoleWithSamlResult } from './assume-role-with-saml.js';
 import type { StsError } from './sts-error.js';
+import type { TemporaryCredentials } from './temporary-credentials.js';
 
 /**
  * The AWS Query protocol as STS speaks it (API version 2011-06-15): a form-encoded POST carrying `Action`,
@@ -7,7 +8,7 @@ import type { StsError } from './sts-error.js';
  * @aws-sdk/client-sts 3.x sends (its AwsQueryProtocol), and what the CLI and other SDKs send too.
  */
 export const STS_API_VERSION = '2011-06-15';
-const STS_XML_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
+export const STS_XML_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
 export function renderAssumeRoleWithSamlResponse(result: AssumeRoleWithSamlResult, requestId: string): string {
   const { credentials, assumedRoleUser } = result;
@@ -19,12 +20,7 @@ export function renderAssumeRoleWithSamlResponse(result: AssumeRoleWithSamlResul
     element('AssumedRoleId', assumedRoleUser.assumedRoleId, 6),
     element('Arn', assumedRoleUser.arn, 6),
     '    </AssumedRoleUser>',
-    '    <Credentials>',
-    element('AccessKeyId', credentials.accessKeyId, 6),
-    element('SecretAccessKey', credentials.secretAccessKey, 6),
-    element('SessionToken', credentials.sessionToken, 6),
-    element('Expiration', credentials.expiration.toISOString().replace('.000Z', 'Z'), 6),
-    '    </Credentials>',
+    ...credentialsXml(credentials),
     element('Issuer', result.issuer),
     element('NameQualifier', result.nameQualifier),
     element('PackedPolicySize', String(result.packedPolicySize)),
@@ -54,7 +50,19 @@ export function renderErrorResponse(error: StsError, requestId: string): string 
   ].join('\n');
 }
 
-function element(name: string, text: string, indent = 4): string {
+/** The `<Credentials>` block every STS assume-role answer carries. */
+export function credentialsXml(credentials: TemporaryCredentials): string[] {
+  return [
+    '    <Credentials>',
+    element('AccessKeyId', credentials.accessKeyId, 6),
+    element('SecretAccessKey', credentials.secretAccessKey, 6),
+    element('SessionToken', credentials.sessionToken, 6),
+    element('Expiration', credentials.expiration.toISOString().replace('.000Z', 'Z'), 6),
+    '    </Credentials>',
+  ];
+}
+
+export function element(name: string, text: string, indent = 4): string {
   return `${' '.repeat(indent)}<${name}>${escapeXmlText(text)}</${name}>`;
 }
 

@@ -69,7 +69,8 @@ describe.each(DIALECTS)('budgets API on %s', (dialect) => {
     expect((await watcher.checkOnce()).map((a) => a.crossing.percent)).toEqual([50, 80, 100]);
     expect(await watcher.checkOnce()).toEqual([]);
 
-    const events = json<{ items: EventView[] }>(await p.as.betaAdmin.inject({ method: 'GET', url: '/v1/events?project=beta&limit=1000' })).items.filter((e) => e.kind === 'Budget');
+    const events = json<{ items: EventView[] }>(await p.as.betaAdmin.inject({ method: 'GET', url: '/v1/events?project=beta&kind=Budget&limit=1000' })).items;
+    expect(events.every((e) => e.kind === 'Budget')).toBe(true);
     expect(events.map((e) => [e.type, e.reason])).toEqual([
       ['Created', 'Requested'],
       ['BudgetThreshold', '50%'],
