@@ -19,6 +19,7 @@ import { costModelRoutes } from './routes/cost-models.js';
 import { costRoutes } from './routes/cost.js';
 import { budgetRoutes } from './routes/budgets.js';
 import { eventRoutes } from './routes/events.js';
+import { deploymentRoutes } from './routes/deployments.js';
 import { federationRoutes } from './routes/federation.js';
 import { homeRoutes } from './routes/home.js';
 import { identityRoutes } from './routes/identity.js';
@@ -89,6 +90,7 @@ export async function buildApp(cp: ControlPlane): Promise<FastifyInstance> {
   const typed = app.withTypeProvider<ZodTypeProvider>();
   await typed.register(systemRoutes(cp));
   await typed.register(instanceRoutes(cp));
+  await typed.register(deploymentRoutes(cp));
   await typed.register(catalogRoutes(cp));
   await typed.register(priceCatalogRoutes(cp));
   await typed.register(maturityRoutes(cp));

@@ -24,6 +24,11 @@ import type { FederationSettings } from '../runtime/config.js';
 import { createMetrics, type Metrics } from '../runtime/metrics.js';
 import { decryptSecret, encryptSecret, loadSecretKey, type SecretKey } from '../runtime/secrets.js';
 import { Store } from '../store/store.js';
+import { DEPLOYMENT_KIND, DeploymentPhase } from '../deploy/deployment.js';
+import { DeploymentController } from '../deploy/deployment-controller.js';
+import { DeploymentService } from '../deploy/deployment-service.js';
+import { OwnerWakeup } from '../deploy/owner-wakeup.js';
+import { placementSources } from './placement-sources.js';
 
 /** A client retrying with the same Idempotency-Key within a day gets the first answer back. */
 const IDEMPOTENCY_RETENTION_MS = 24 * 3600 * 1000;
@@ -54,6 +59,7 @@ export class ControlPlane {
   private discoveryTimer: NodeJS.Timeout | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
   private discoveryRun: Promise<unknown> | null = null;
+  private readonly ownerWakeup: OwnerWakeup;
   /** Projects' budgets against their month-to-date cost (metering); runs with the other background work. */
   private budgetWatcher: BudgetWatcher | null = null;
 
@@ -75,11 +81,16 @@ export class ControlPlane {
     readonly bootstrap: BootstrapOutcome,
     readonly discovery: Discovery,
     readonly runner: ControllerRunner,
+    /** Deployments (the deploy plane): plan, apply, delete; their controller runs beside the instance controller. */
+    readonly deployments: DeploymentService,
+    readonly deploymentRunner: ControllerRunner,
     readonly metrics: Metrics,
     readonly logger: Logger,
     private readonly opts: ControlPlaneOptions,
     private readonly secretKey: SecretKey,
-  ) {}
+  ) {
+    this.ownerWakeup = new OwnerWakeup(store);
+  }
 
   static async open(opts: ControlPlaneOptions): Promise<ControlPlane> {
     // Before anything is opened or written: a mistake in a cost model stops the start with every problem listed.
@@ -133,7 +144,19 @@ export class ControlPlane {
       const discovery = new Discovery(store, providers, { pageSize: opts.discovery?.pageSize ?? 1000, project: 'default' });
       const otlp = new OtlpMetering(store, metrics, opts.logger);
       otlp.start();
-      return new ControlPlane(store, providers, catalog, prices, ledger, costModels, otlp, instances, projects, identity, bootstrap, discovery, runner, metrics, opts.logger, opts, key);
+      const deployments = new DeploymentService(store, placementSources({ store, catalog, ledger, otlp, providers: opts.providers }));
+      const deploymentRunner = new ControllerRunner({
+        store,
+        reconciler: new DeploymentController(store, deployments, instances, { pollMs: opts.controller?.pollMs }),
+        logger: opts.logger,
+        metrics,
+        holder: `deployment-${runner.holder}`,
+        concurrency: Math.max(1, Math.ceil((opts.controller?.concurrency ?? 32) / 4)),
+        leaseMs: (opts.controller?.leaseSeconds ?? 30) * 1000,
+      });
+      return new ControlPlane(
+        store, providers, catalog, prices, ledger, costModels, otlp, instances, projects, identity, bootstrap, discovery, runner, deployments, deploymentRunner, metrics, opts.logger, opts, key,
+      );
     } catch (e) {
       // Whatever was opened before the failure is closed again: drivers hold sockets and state files.
       await providers?.close().catch(() => undefined);
@@ -165,6 +188,8 @@ export class ControlPlane {
   /** Starts the controllers and the periodic inventory sync in this process. */
   startBackground(): void {
     this.runner.start();
+    this.deploymentRunner.start();
+    this.ownerWakeup.start();
     this.ledger.start();
     this.budgetWatcher = new BudgetWatcher(this.store, this.ledger, new BudgetService(this.store, this.ledger), this.runner.holder, this.logger);
     this.budgetWatcher.start();
@@ -190,6 +215,8 @@ export class ControlPlane {
   async resync(): Promise<void> {
     try {
       await this.instances.scheduleUnsettled();
+      const deployments = await this.store.idsInPhases(DEPLOYMENT_KIND, [...DeploymentPhase.options].filter((p) => p !== 'Deleted'));
+      await this.store.enqueueMissing(DEPLOYMENT_KIND, deployments, Date.now());
       await this.store.pruneIdempotent(new Date(Date.now() - IDEMPOTENCY_RETENTION_MS));
     } catch (e) {
       this.logger.warn({ err: { message: (e as Error).message } }, 'resync failed; will retry');
@@ -215,6 +242,8 @@ export class ControlPlane {
   async close(): Promise<void> {
     if (this.discoveryTimer) clearInterval(this.discoveryTimer);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.ownerWakeup.stop();
+    await this.deploymentRunner.stop();
     await this.runner.stop();
     await this.budgetWatcher?.stop();
     await this.ledger.stop();

@@ -13,7 +13,7 @@ import type { LabelRequirement } from '../core/selector.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { Page, Store } from '../store/store.js';
 import type { OfferCatalog } from './offer-catalog.js';
-import { resolvePlacement } from './resolve-placement.js';
+import { resolvePlacement, type Placement } from './resolve-placement.js';
 
 export interface InstanceListQuery {
   project?: string | string[];
@@ -49,6 +49,15 @@ export class InstanceService {
       );
     }
     const placement = resolvePlacement(req, offers, this.providers.names());
+    if (req.zone !== undefined) await this.checkZone(placement.provider, placement.region, req.zone);
+    return this.createAt(req, placement, req.requirements ? { provider: req.provider ?? null, region: req.region ?? null, zone: req.zone ?? null } : null);
+  }
+
+  /**
+   * Stores an instance at a placement decided elsewhere (the deploy plane's optimiser) and hands it to the
+   * controller. `constraints` null: the instance is never moved by the compute controller (its owner moves it).
+   */
+  async createAt(req: InstanceCreate, placement: Placement, constraints: InstanceSpec['constraints'] = null): Promise<Instance> {
     const spec: InstanceSpec = {
       provider: placement.provider,
       region: placement.region,
@@ -62,9 +71,8 @@ export class InstanceService {
       driftPolicy: req.driftPolicy,
       managed: true,
       reboots: 0,
-      constraints: req.requirements ? { provider: req.provider ?? null, region: req.region ?? null, zone: req.zone ?? null } : null,
+      constraints,
     };
-    if (req.zone !== undefined) await this.checkZone(placement.provider, placement.region, req.zone);
     const images = await this.catalog.imageNames(placement.provider);
     if (images !== null && !images.includes(spec.image)) {
       throw new InvalidInputError(`image "${spec.image}" is not available on ${placement.provider}: use one of ${images.join(', ')}`, {

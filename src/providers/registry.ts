@@ -25,6 +25,8 @@ export interface ProviderConfig {
   config?: Record<string, unknown>;
   /** A private provider's cost model (tessera.yaml `costModel`), validated by src/metering/cost-model. */
   costModel?: Record<string, unknown>;
+  /** Placement labels (tessera.yaml `placement`): read by the deploy plane's optimiser. */
+  placement?: { labels?: Record<string, string>; regions?: Record<string, Record<string, string>> };
 }
 
 export const DEFAULT_GUARD: Omit<GuardOptions, 'metrics'> = {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { Labels } from '../core/resource.js';
 import { section } from '../core/config-schema.js';
 import { Role } from '../core/identity.js';
 import { NAME_PATTERN } from '../core/ids.js';
@@ -49,6 +50,11 @@ const providerSchema = section({
   config: z.record(z.string(), z.unknown()).optional(),
   /** A private provider's cost model, validated by the metering plane when the server starts (src/metering/cost-model). */
   costModel: z.record(z.string(), z.unknown()).optional(),
+  /** Facts deployments may require of where they run (`residency: kr`), for the whole provider and per region. */
+  placement: section({
+    labels: Labels.optional(),
+    regions: z.record(z.string().min(1), Labels).optional(),
+  }).optional(),
 });
 
 const AWS_ACCOUNT_ID = /^\d{12}$/;

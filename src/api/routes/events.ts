@@ -20,7 +20,7 @@ const EventView = z
   })
   .meta({ id: 'Event' });
 
-const Kind = z.enum(['Instance', 'Project', 'Budget', 'WorkUnit']);
+const Kind = z.enum(['Instance', 'Project', 'Budget', 'WorkUnit', 'Deployment', 'Cluster']);
 
 const EventsQuery = z
   .object({

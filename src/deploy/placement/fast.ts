@@ -57,7 +57,8 @@ function withMinProviders(
   order: readonly number[],
   limits: Map<string, number>,
 ): number[] | null {
-  const counts = fill(request.replicas, eligible, order, limits, []);
+  const keep = request.keepCurrent === true;
+  const counts = fill(request.replicas, eligible, order, limits, [], keep);
   const needed = request.constraints?.minProviders ?? 0;
   if (counts === null || providersUsed(eligible, counts).size >= needed) return counts;
   if (needed > request.replicas) return null;
@@ -69,7 +70,7 @@ function withMinProviders(
   }
   const ranked = [...bestOffer.keys()].sort((a, b) => Number(used.has(b)) - Number(used.has(a)));
   if (ranked.length < needed) return null;
-  return fill(request.replicas, eligible, order, limits, ranked.slice(0, needed).map((p) => bestOffer.get(p)!));
+  return fill(request.replicas, eligible, order, limits, ranked.slice(0, needed).map((p) => bestOffer.get(p)!), keep);
 }
 
 function fill(
@@ -78,6 +79,7 @@ function fill(
   order: readonly number[],
   limits: Map<string, number>,
   forced: readonly number[],
+  keep: boolean,
 ): number[] | null {
   const counts = new Array<number>(eligible.length).fill(0);
   const left = new Map(limits);
@@ -87,7 +89,9 @@ function fill(
     left.set(eligible[i]!.provider, left.get(eligible[i]!.provider)! - n);
     remaining -= n;
   };
-  for (const i of forced) put(i, 1);
+  // keepCurrent: the running replicas stay, before anything else is placed.
+  if (keep) eligible.forEach((e, i) => e.current > 0 && put(i, Math.min(e.current, e.capacity)));
+  for (const i of forced) if (counts[i]! === 0) put(i, 1);
   for (const i of order) {
     if (remaining === 0) break;
     const e = eligible[i]!;
@@ -97,7 +101,7 @@ function fill(
   return remaining === 0 ? counts : null;
 }
 
-/** Offer indices by the given key, then price, then (with preferPrivate) private first, then input order. */
+/** Offer indices by the given key, then price, then where replicas already run, then (with preferPrivate) private first, then input order. */
 function fillOrder(request: PlacementRequest, eligible: readonly EligibleOffer[], key: (e: EligibleOffer) => number): number[] {
   const preferPrivate = request.constraints?.preferPrivate === true;
   return eligible
@@ -105,7 +109,7 @@ function fillOrder(request: PlacementRequest, eligible: readonly EligibleOffer[]
     .sort((a, b) => {
       const ea = eligible[a]!;
       const eb = eligible[b]!;
-      return key(ea) - key(eb) || ea.price - eb.price || (preferPrivate ? Number(eb.isPrivate) - Number(ea.isPrivate) : 0) || a - b;
+      return key(ea) - key(eb) || ea.price - eb.price || eb.current - ea.current || (preferPrivate ? Number(eb.isPrivate) - Number(ea.isPrivate) : 0) || a - b;
     });
 }
 

@@ -1,3 +1,4 @@
+import { offerKey } from './offer-name.js';
 import type { PlacementConstraints, PlacementOffer, PlacementRequest, RejectionReason, Shape } from './problem.js';
 
 /** An offer that passed every per-offer constraint, with what the solvers need of it precomputed. */
@@ -10,6 +11,8 @@ export interface EligibleOffer {
   /** At most this many replicas here: the offer's availability, never above the replicas asked for. */
   capacity: number;
   isPrivate: boolean;
+  /** Replicas of the deployment already running on this offer (PlacementRequest.current). */
+  current: number;
 }
 
 export interface RejectedOffer {
@@ -34,16 +37,22 @@ export function filterOffers(request: PlacementRequest, offers: readonly Placeme
       rejected.push({ offer, reason });
       continue;
     }
+    const current = request.current?.get(offerKey(offer)) ?? 0;
     eligible.push({
       offer,
       provider: offer.provider,
       price: offer.priceMicrosPerHour,
       unit: request.objective === 'priceperf' ? offer.priceperfMicrosPerUnit! : offer.priceMicrosPerHour,
-      capacity: Math.min(offer.available ?? request.replicas, request.replicas),
+      capacity: avoided(c, offer) ? Math.min(current, request.replicas) : Math.min(offer.available === null ? request.replicas : offer.available + current, request.replicas),
       isPrivate: offer.providerKind === 'private',
+      current,
     });
   }
   return { eligible, rejected };
+}
+
+function avoided(c: PlacementConstraints, offer: PlacementOffer): boolean {
+  return c.avoid?.some((a) => a.provider === offer.provider && a.region === offer.region) ?? false;
 }
 
 /** Per-provider replica limit from quota and maxPerProvider; Infinity when neither limits it. */
@@ -53,9 +62,13 @@ export function providerLimit(constraints: PlacementConstraints | undefined, pro
 }
 
 function rejectionOf(offer: PlacementOffer, request: PlacementRequest, c: PlacementConstraints): RejectionReason | null {
+  if (offer.unusableReason !== undefined) return offer.unusableReason;
   if (c.deniedProviders?.includes(offer.provider)) return 'denied provider';
   if (c.allowedProviders && !c.allowedProviders.includes(offer.provider)) return 'provider not allowed';
   if (c.deniedRegions?.includes(offer.region)) return 'denied region';
+  const avoided = c.avoid?.find((a) => a.provider === offer.provider && a.region === offer.region);
+  // A region that refused a new replica keeps the ones it already runs (see `capacity` above), but takes no more.
+  if (avoided && !request.current?.get(offerKey(offer))) return avoided.reason;
   if (c.allowedRegions && !c.allowedRegions.includes(offer.region)) return 'region not allowed';
   if (c.allowedKinds && !c.allowedKinds.includes(offer.kind)) return `kind ${offer.kind} not allowed`;
   for (const [key, value] of Object.entries(c.requiredLabels ?? {})) {
@@ -68,7 +81,7 @@ function rejectionOf(offer: PlacementOffer, request: PlacementRequest, c: Placem
     return 'priceperf unmeasured';
   }
   if (c.quota?.[offer.provider] === 0) return `quota ${offer.provider}=0`;
-  if (offer.available !== null && offer.available <= 0) return 'no capacity';
+  if (offer.available !== null && offer.available <= 0 && !request.current?.get(offerKey(offer))) return 'no capacity';
   // One replica here would already break the budget, so no placement can use this offer.
   if (c.maxHourlyMicros !== undefined && offer.priceMicrosPerHour > c.maxHourlyMicros) return 'over budget';
   return null;

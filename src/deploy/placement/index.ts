@@ -1,3 +1,3 @@
 export type * from './problem.js';
 export { place, AUTO_EXACT_MAX_OFFERS, type PlaceOptions } from './place.js';
-export { offerName } from './offer-name.js';
+export { offerKey, offerName } from './offer-name.js';

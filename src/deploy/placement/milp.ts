@@ -14,7 +14,8 @@ import type { PlacementRequest } from './problem.js';
  *   z ≥ Σ_{i∈p} x_i                       (spread: z is the largest number on one provider)
  *
  * The objective is lexicographic and solved in stages, each optimum pinned as a constraint for the next:
- * cost/priceperf → Σ unit_i·x_i; spread → z, then Σ price_i·x_i; with preferPrivate a last stage maximises the
+ * cost/priceperf → Σ unit_i·x_i; spread → z, then Σ price_i·x_i; with replicas already running (`current`) a
+ * stage minimises the ones moved, Σ d_i with d_i ≥ current_i − x_i; with preferPrivate a last stage maximises the
  * replicas on private offers. Every stage value is recomputed exactly from the integer solution before pinning.
  */
 
@@ -78,16 +79,19 @@ function buildModel(request: PlacementRequest, eligible: readonly EligibleOffer[
     rows.push(`${terms(eligible.map((e, i) => ({ coefficient: e.price, variable: `x${i}` })))} <= ${c.maxHourlyMicros}`);
   }
   if (useY) rows.push(`${terms(sumOf(providers.map((_, k) => `y${k}`)))} >= ${c.minProviders}`);
+  const running = eligible.flatMap((e, i) => (e.current > 0 ? [i] : []));
+  for (const i of running) rows.push(`${terms([{ coefficient: 1, variable: `x${i}` }, { coefficient: 1, variable: `d${i}` }])} >= ${eligible[i]!.current}`);
 
   const stages: LinearTerm[][] = [];
   const priceTerms = eligible.map((e, i) => ({ coefficient: e.price, variable: `x${i}` }));
   if (spread) stages.push([{ coefficient: 1, variable: 'z' }], priceTerms);
   else stages.push(eligible.map((e, i) => ({ coefficient: e.unit, variable: `x${i}` })));
+  if (running.length > 0) stages.push(running.map((i) => ({ coefficient: 1, variable: `d${i}` })));
   if (c.preferPrivate && eligible.some((e) => e.isPrivate)) {
     stages.push(eligible.flatMap((e, i) => (e.isPrivate ? [{ coefficient: -1, variable: `x${i}` }] : [])));
   }
 
-  const bounds = eligible.map((e, i) => ` 0 <= x${i} <= ${e.capacity}`);
+  const bounds = eligible.map((e, i) => ` ${request.keepCurrent ? Math.min(e.current, e.capacity) : 0} <= x${i} <= ${e.capacity}`);
   if (spread) bounds.push(` 0 <= z <= ${request.replicas}`);
   const generals = eligible.map((_, i) => `x${i}`);
   if (spread) generals.push('z');
@@ -129,9 +133,10 @@ function wrap(items: string[], perLine = 8): string[] {
 function valueOf(objective: readonly LinearTerm[], counts: readonly number[], eligible: readonly EligibleOffer[]): number {
   let value = 0;
   for (const t of objective) {
-    if (t.variable === 'z') {
-      value += t.coefficient * largestProviderCount(counts, eligible);
-    } else value += t.coefficient * counts[Number(t.variable.slice(1))]!;
+    const i = Number(t.variable.slice(1));
+    if (t.variable === 'z') value += t.coefficient * largestProviderCount(counts, eligible);
+    else if (t.variable.startsWith('d')) value += t.coefficient * Math.max(0, eligible[i]!.current - counts[i]!);
+    else value += t.coefficient * counts[i]!;
   }
   return value;
 }

@@ -4,3 +4,8 @@ import type { PlacementOffer } from './problem.js';
 export function offerName(o: PlacementOffer): string {
   return `${o.provider}/${o.region}/${o.flavor}${o.market === 'spot' ? ' (spot)' : ''}`;
 }
+
+/** Identifies an offer across catalog reads (prices and availability change; these four do not). */
+export function offerKey(o: Pick<PlacementOffer, 'provider' | 'region' | 'flavor' | 'market'>): string {
+  return `${o.provider}\u0000${o.region}\u0000${o.flavor}\u0000${o.market}`;
+}

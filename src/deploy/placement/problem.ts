@@ -14,6 +14,8 @@ export interface PlacementOffer extends Offer {
   priceperfMicrosPerUnit?: Micros | null;
   /** Facts about where the offer runs, matched by a request's `requiredLabels`, e.g. `{ residency: 'kr' }`. */
   labels?: Record<string, string>;
+  /** Set when the caller already knows the offer cannot be used (e.g. the provider lacks the image): why. */
+  unusableReason?: string;
 }
 
 /** A shape asked for by size: an offer qualifies when it is at least this large (and of this arch, if given). */
@@ -57,6 +59,11 @@ export interface PlacementConstraints {
   /** Per-provider quota: at most this many replicas on that provider (0 keeps it out). */
   quota?: Record<string, number>;
   /**
+   * Provider regions to keep out for now, each with why (a region that refused a replica: capacity, quota). Unlike
+   * `deniedRegions` this names a provider's region, since two providers may both have a region called `r1`.
+   */
+  avoid?: readonly { provider: string; region: string; reason: string }[];
+  /**
    * Soft preference, a pure tie-break: among placements equally good by the objective, the one with the most
    * replicas on private offers wins. It never makes a placement more expensive (or worse by the objective).
    */
@@ -68,6 +75,17 @@ export interface PlacementRequest {
   shape: Shape;
   objective: Objective;
   constraints?: PlacementConstraints;
+  /**
+   * Replicas already running, by `offerKey`: they count as capacity of their offer (the provider's `available`
+   * counts only what is free), and among placements equally good by the objective the one that keeps most of
+   * them where they are wins — so a re-plan never moves a running replica for nothing.
+   */
+  current?: ReadonlyMap<string, number>;
+  /**
+   * Keep every replica in `current` where it is (lower bounds), placing only the rest: what a controller does when
+   * nothing but a lost or refused replica changed, so that one failure never moves the healthy replicas.
+   */
+  keepCurrent?: boolean;
 }
 
 /** Why an offer cannot take (more of) the replicas: the constraint that rejected it, in words a user reads. */

@@ -30,6 +30,8 @@ export interface SimRegion {
   zones: string[];
   location: string | null;
   capacityVcpus: number | null;
+  /** This region's own refusal rates (SimRegionConfig.failureRates). */
+  failureRates?: { capacity: number; quota: number };
   /** By flavor name: only the flavors sold in this region. */
   prices: Map<string, SimPrice>;
 }

@@ -12,12 +12,18 @@ const UsdAmount = usdPerHour('0.096');
 
 const Probability = z.number().min(0).max(1);
 
+
 export const SimRegionConfig = z.object({
   name: z.string().min(1),
   zones: z.array(z.string().min(1)).default([]),
   location: z.string().nullable().default(null),
   /** Total vCPUs the region can hold; null means unbounded. Zero is allowed, to test capacity errors. */
   capacityVcpus: z.number().min(0).nullable().default(null),
+  /**
+   * Probability that a create in this region is refused for capacity or quota, on top of the provider-wide rates:
+   * a region that says no while its offers still look available, as a real cloud's does.
+   */
+  failureRates: z.object({ capacity: Probability.default(0), quota: Probability.default(0) }).optional(),
 });
 export type SimRegionConfig = z.output<typeof SimRegionConfig>;
 

@@ -175,7 +175,7 @@ export class SimDriver implements Driver {
         if (existing) return { machine: existing, recorded: false };
         const placement = this.validate(req);
         this.checkCapacity(placement.region, placement.flavor);
-        this.faults.injectPlacementFault(`${req.flavor} in ${req.region}`);
+        this.faults.injectPlacementFault(`${req.flavor} in ${req.region}`, placement.region.failureRates);
         const createdAt = this.now();
         const created = this.state.insert({
           token,

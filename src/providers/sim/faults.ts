@@ -58,10 +58,10 @@ export class FaultInjector {
   }
 
   /** Decided once a create is valid and before anything is recorded, so a failed create leaves no machine. */
-  injectPlacementFault(what: string): void {
+  injectPlacementFault(what: string, region?: { capacity: number; quota: number }): void {
     const name = this.providerName;
     const rates = this.settings.failureRates;
-    if (this.chance(rates.capacity)) {
+    if (this.chance(rates.capacity) || this.chance(region?.capacity ?? 0)) {
       throw new ProviderError(
         'Capacity',
         `sim provider '${name}' has no capacity for ${what} right now (injected fault); try another region or flavor`,
@@ -69,7 +69,7 @@ export class FaultInjector {
         'InsufficientInstanceCapacity',
       );
     }
-    if (this.chance(rates.quota)) {
+    if (this.chance(rates.quota) || this.chance(region?.quota ?? 0)) {
       throw new ProviderError(
         'Quota',
         `sim provider '${name}': the account's quota does not allow ${what} (injected fault); raise the limit or place elsewhere`,
