@@ -5,6 +5,8 @@ import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCloudCommands } from './commands/cloud.js';
 import { registerCostCommands } from './commands/cost.js';
 import { registerCostReportCommands } from './commands/cost-report.js';
+import { registerDeployCommands } from './commands/deploy.js';
+import { registerGetCommand } from './commands/get.js';
 import { registerEventsCommand } from './commands/events.js';
 import { registerFlavorCommands } from './commands/flavor.js';
 import { registerFleetCommand } from './commands/fleet.js';
@@ -55,6 +57,8 @@ function buildProgram(io: CliIo): Command {
 
   registerServerCommand(program, io);
   registerInstanceCommands(program, io);
+  registerDeployCommands(program, io);
+  registerGetCommand(program, io);
   registerProviderCommands(program, io);
   registerBaremetalCommands(program, io);
   registerFlavorCommands(program, io);

@@ -242,7 +242,9 @@ export class DeploymentController implements Reconciler {
     } else if (complete && conditions.some((c) => c.type === 'ReplicaFailure' && c.status === 'True')) {
       conditions = setCondition(conditions, { type: 'ReplicaFailure', status: 'False', reason: 'Recovered', message: 'every replica is ready' }, nowIso);
     }
-    const phase = complete ? 'Available' : !available || outcome.placementError || outcome.templateBroken ? 'Degraded' : 'Progressing';
+    // Degraded: something is wrong, not merely on its way (a new deployment has no replica ready yet and is Progressing).
+    const degraded = outcome.placementError || outcome.templateBroken || (!available && failures.length > 0);
+    const phase = complete ? 'Available' : degraded ? 'Degraded' : 'Progressing';
     const status: DeploymentStatus = {
       phase,
       observedGeneration: d.generation,

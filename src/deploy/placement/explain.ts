@@ -1,5 +1,5 @@
 import type { EligibleOffer, FilteredOffers } from './filter.js';
-import { providerLimit } from './filter.js';
+import { isShapeMismatch, providerLimit } from './filter.js';
 import type { Assignment, Placement, PlacementExplanation, PlacementRequest, RejectedAlternative } from './problem.js';
 
 const ALTERNATIVES = 5;
@@ -27,7 +27,10 @@ export function buildPlacement(
   eligible.forEach((e, i) => perProvider.set(e.provider, (perProvider.get(e.provider) ?? 0) + counts[i]!));
   const dearestChosen = Math.max(...eligible.map((e, i) => (counts[i]! > 0 ? e.unit : -Infinity)));
 
-  const alternatives: RejectedAlternative[] = rejected.map((r) => ({ offer: r.offer, priceMicrosPerHour: r.offer.priceMicrosPerHour, reason: r.reason }));
+  // An offer of another shape was never an alternative (it is only counted): the list shows what policy kept out.
+  const alternatives: RejectedAlternative[] = rejected
+    .filter((r) => !isShapeMismatch(r.reason))
+    .map((r) => ({ offer: r.offer, priceMicrosPerHour: r.offer.priceMicrosPerHour, reason: r.reason }));
   eligible.forEach((e, i) => {
     if (counts[i]! < e.capacity && e.unit < dearestChosen) {
       alternatives.push({ offer: e.offer, priceMicrosPerHour: e.price, reason: whyNotMore(request, e, perProvider) });

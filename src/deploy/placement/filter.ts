@@ -87,6 +87,11 @@ function rejectionOf(offer: PlacementOffer, request: PlacementRequest, c: Placem
   return null;
 }
 
+/** The reasons shapeMismatch gives: the offer is not what was asked for, whatever the policy. */
+export function isShapeMismatch(reason: RejectionReason): boolean {
+  return reason === 'smaller than the requirements' || reason.startsWith('not flavor ') || reason.startsWith('arch≠');
+}
+
 function shapeMismatch(offer: PlacementOffer, shape: Shape): RejectionReason | null {
   if ('flavor' in shape) return offer.flavor === shape.flavor ? null : `not flavor ${shape.flavor}`;
   const r = shape.requirements;

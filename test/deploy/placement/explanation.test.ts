@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError, UnsatisfiableError } from '../../../src/core/errors.js';
 import { place } from '../../../src/deploy/placement/place.js';
+import { offerKey } from '../../../src/deploy/placement/offer-name.js';
 import type { PlacementConstraints, PlacementOffer, PlacementRequest } from '../../../src/deploy/placement/problem.js';
 
 function offer(provider: string, flavor: string, price: number, extra: Partial<PlacementOffer> = {}): PlacementOffer {
@@ -46,12 +47,44 @@ describe('explanations name the constraint that rejected each cheaper alternativ
     ['kind container not allowed', cheap({ kind: 'container' }), { allowedKinds: ['vm'] }],
     ['residency≠kr', cheap({ labels: { residency: 'us' } }), { requiredLabels: { residency: 'kr' } }],
     ['spot not allowed', cheap({ market: 'spot' }), {}],
-    ['smaller than the requirements', cheap({ vcpus: 1 }), {}],
     ['no capacity', cheap({ available: 0 }), {}],
     ['quota gcp=0', cheap(), { quota: { gcp: 0 } }],
     ['over budget', offer('gcp', 'huge', 500_000), { maxHourlyMicros: 400_000 }],
   ] as const)('%s', async (reason, rejected, constraints) => {
     expect(await reasonFor(rejected, constraints)).toBe(reason);
+  });
+
+  it('an offer of another shape is counted, never listed as an alternative (it was not one)', async () => {
+    const small = cheap({ vcpus: 1 });
+    const placement = await place(request(2), [chosen, small]);
+    expect(placement.explanation.rejectedAlternatives).toEqual([]);
+    expect(placement.explanation.rejectedCounts).toEqual({ 'smaller than the requirements': 1 });
+  });
+
+  it('a region being backed off keeps the replicas it runs but takes no more, and says why', async () => {
+    const seoul = cheap({ region: 'ap-northeast-2' });
+    const avoid = [{ provider: 'gcp', region: 'ap-northeast-2', reason: 'backing off gcp/ap-northeast-2 (Capacity)' }];
+    const fresh = await place(request(3, { avoid }), [chosen, seoul]);
+    expect(fresh.assignments.map((a) => [a.offer.provider, a.count])).toEqual([['aws', 3]]);
+    expect(fresh.explanation.rejectedAlternatives.map((a) => a.reason)).toEqual(['backing off gcp/ap-northeast-2 (Capacity)']);
+    const running = new Map([[offerKey(seoul), 2]]);
+    const kept = await place({ ...request(3, { avoid }), current: running }, [chosen, seoul]);
+    expect(kept.assignments.map((a) => [a.offer.provider, a.count])).toEqual([['gcp', 2], ['aws', 1]]);
+  });
+
+  it('current replicas: among equally cheap placements the one that moves none wins; keepCurrent pins them', async () => {
+    const a = offer('aws', 'm6i.large', 96_000, { region: 'us-east-1' });
+    const b = offer('aws', 'm6i.large', 96_000, { region: 'eu-west-1' });
+    const dear = offer('azure', 'D2s_v5', 120_000);
+    const current = new Map([[offerKey(b), 2]]);
+    for (const method of ['exact', 'fast'] as const) {
+      const p = await place({ ...request(3), current }, [a, b, dear], { method });
+      expect(p.assignments.map((x) => [x.offer.region, x.count]), method).toEqual([['eu-west-1', 3]]);
+      // Pinned on the dearer offer, the replicas stay; only the third goes to the cheapest.
+      const pinned = await place({ ...request(3), current: new Map([[offerKey(dear), 2]]), keepCurrent: true }, [a, b, dear], { method });
+      expect(pinned.assignments.map((x) => [x.offer.provider, x.count]).sort(), method).toEqual([['aws', 1], ['azure', 2]]);
+      expect(pinned.totalMicrosPerHour, method).toBe(96_000 + 2 * 120_000);
+    }
   });
 
   it('maxPerProvider: the cheaper offer took what its provider may carry, the rest went elsewhere', async () => {
