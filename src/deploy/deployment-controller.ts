@@ -18,7 +18,7 @@ import {
   type RegionBackoff,
   type ReplicaFailure,
 } from './deployment.js';
-import { placementView, type DeploymentPlan } from './deployment-plan.js';
+import { backoffScope, placementView, type DeploymentPlan } from './deployment-plan.js';
 import { activeBackoff, type DeploymentService } from './deployment-service.js';
 import { offerName, type PlacementOffer } from './placement/index.js';
 import type { Replica } from './replica.js';
@@ -77,14 +77,16 @@ export class DeploymentController implements Reconciler {
     const replicas = owned.map(replicaOf);
     const events: EventInput[] = [];
 
-    // 1. Regions that refused a replica are avoided for a while: the plan below places around them.
+    // 1. Offers that refused a replica are avoided for a while: the plan below places around them. Capacity is
+    //    a flavor's (another may have room), quota the region's.
     const backoff = activeBackoff(d.status, now);
     for (const r of replicas) {
       const refusal = r.deleting ? null : (r.refused ?? (r.failure && REFUSALS.has(r.failure.reason) ? { errorClass: r.failure.reason, message: r.failure.message } : null));
-      if (!refusal || backoff.some((b) => b.provider === r.provider && b.region === r.region)) continue;
+      if (!refusal || backoff.some((b) => b.provider === r.provider && b.region === r.region && (b.flavor === null || b.flavor === r.flavor))) continue;
       const until = new Date(now + d.spec.placement.backoffSeconds * 1000).toISOString();
-      backoff.push({ provider: r.provider, region: r.region, reason: refusal.errorClass, message: refusal.message, since: nowIso, until });
-      events.push({ type: 'RegionBackoff', reason: refusal.errorClass, message: `${r.provider}/${r.region} refused ${r.name} (${refusal.message}); avoided until ${until}` });
+      const entry = { provider: r.provider, region: r.region, flavor: refusal.errorClass === 'Capacity' ? r.flavor : null, reason: refusal.errorClass, message: refusal.message, since: nowIso, until };
+      backoff.push(entry);
+      events.push({ type: 'Backoff', reason: refusal.errorClass, message: `${backoffScope(entry)} refused ${r.name} (${refusal.message}); avoided until ${until}` });
     }
 
     // 2. Where every replica should be.

@@ -47,6 +47,11 @@ export interface DeploymentPlan {
   broken: Replica[];
 }
 
+/** `aws/us-east-1/m6i.large` for a flavor's back-off, `aws/us-east-1` for a region's. */
+export function backoffScope(b: Pick<RegionBackoff, 'provider' | 'region' | 'flavor'>): string {
+  return `${b.provider}/${b.region}${b.flavor !== null ? `/${b.flavor}` : ''}`;
+}
+
 /** The optimiser's request for a deployment spec, with where its replicas already run and which regions to avoid. */
 export function placementRequest(spec: DeploymentSpec, current: ReadonlyMap<string, number>, backoff: readonly RegionBackoff[]): PlacementRequest {
   const p = spec.placement;
@@ -69,7 +74,12 @@ export function placementRequest(spec: DeploymentSpec, current: ReadonlyMap<stri
       maxPerProvider: p.maxPerProvider,
       quota: p.quota,
       preferPrivate: p.preferPrivate,
-      avoid: backoff.map((b) => ({ provider: b.provider, region: b.region, reason: `backing off ${b.provider}/${b.region} until ${b.until} (${b.reason})` })),
+      avoid: backoff.map((b) => ({
+        provider: b.provider,
+        region: b.region,
+        ...(b.flavor !== null && { flavor: b.flavor }),
+        reason: `backing off ${backoffScope(b)} until ${b.until} (${b.reason})`,
+      })),
     },
   };
 }

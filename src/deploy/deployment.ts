@@ -158,9 +158,21 @@ export const DeploymentPlacement = z
   .meta({ id: 'DeploymentPlacement' });
 export type DeploymentPlacement = z.infer<typeof DeploymentPlacement>;
 
-/** A region the controller avoids for a while because it refused a replica. */
+/**
+ * What the controller avoids for a while because it refused a replica: one flavor of a region after a capacity
+ * error (others may have room), the whole region after a quota error (quotas count a region's vCPUs).
+ */
 export const RegionBackoff = z
-  .object({ provider: z.string(), region: z.string(), reason: z.string(), message: z.string(), since: z.string(), until: z.string() })
+  .object({
+    provider: z.string(),
+    region: z.string(),
+    /** Null: every flavor of the region. */
+    flavor: z.string().nullable(),
+    reason: z.string(),
+    message: z.string(),
+    since: z.string(),
+    until: z.string(),
+  })
   .meta({ id: 'RegionBackoff' });
 export type RegionBackoff = z.infer<typeof RegionBackoff>;
 

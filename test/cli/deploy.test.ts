@@ -118,7 +118,7 @@ describe('tessera plan, apply, get and delete -f', () => {
     const table = await runCli(['get', 'deployments'], { url });
     expect(table.stdout).toMatch(/web\s+default\s+3\/3\s+3\s+Available\s+0\.036\s+3×cheap\/r2/);
     const detail = await runCli(['get', 'deployment', 'web'], { url });
-    expect(detail.stdout).toMatch(/avoiding\s+cheap\/r1 until .*Capacity/);
+    expect(detail.stdout).toMatch(/avoiding\s+cheap\/r1\/medium until .*Capacity/);
 
     // Applying the same file again changes nothing.
     const again = await runCli(['plan', '-f', join(dir, 'deploy.yaml')], { url });

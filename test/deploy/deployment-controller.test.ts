@@ -68,13 +68,13 @@ describe.each(DIALECTS)('deployments on %s', (dialect) => {
     const d = await settled('web', (x) => x.status.readyReplicas === 3);
     const running = (await replicas('web')).filter((i) => i.status.phase === 'Running');
     expect(running.map((i) => `${i.spec.provider}/${i.spec.region}/${i.spec.flavor}`)).toEqual(['cheap/r2/medium', 'cheap/r2/medium', 'cheap/r2/medium']);
-    expect(d.status.backoff).toEqual([expect.objectContaining({ provider: 'cheap', region: 'r1', reason: 'Capacity' })]);
+    expect(d.status.backoff).toEqual([expect.objectContaining({ provider: 'cheap', region: 'r1', flavor: 'medium', reason: 'Capacity' })]);
     expect(d.status.recentFailures.length).toBeGreaterThanOrEqual(1);
     expect(d.status.recentFailures[0]).toMatchObject({ provider: 'cheap', region: 'r1', reason: 'Capacity', action: 'replaced on cheap/r2/medium' });
     expect(d.status.placement?.offers).toEqual([expect.objectContaining({ provider: 'cheap', region: 'r2', flavor: 'medium', replicas: 3 })]);
     expect(d.status.placement?.rejectedAlternatives).toContainEqual(expect.objectContaining({ provider: 'cheap', region: 'r1', reason: expect.stringContaining('backing off cheap/r1') }));
     const events = await eventsOf(d.id);
-    expect(events.some((e) => e.type === 'RegionBackoff' && /cheap\/r1 refused/.test(e.message))).toBe(true);
+    expect(events.some((e) => e.type === 'Backoff' && /cheap\/r1\/medium refused/.test(e.message))).toBe(true);
     expect(events.some((e) => e.type === 'RolloutComplete')).toBe(true);
   });
 

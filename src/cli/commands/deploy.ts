@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Deployment } from '../../deploy/deployment.js';
 import type { DeploymentPlanView } from '../plan-view.js';
 import { renderPlan } from '../plan-view.js';
+import { backoffScope } from '../../deploy/deployment-plan.js';
 import { ApiError } from '../client.js';
 import { commandContext, type CommandContext } from '../context.js';
 import { CommandFailedError } from '../errors.js';
@@ -137,7 +138,7 @@ function readiness(kind: ManifestDocument['kind'], r: Record<string, unknown>): 
       phase: s.phase,
       ready: s.phase === 'Available' && s.observedGeneration === d.generation,
       failed: failing,
-      line: `${s.phase}, ${s.readyReplicas}/${d.spec.replicas} ready, ${s.updatedReplicas} up to date${s.backoff.length ? `, avoiding ${s.backoff.map((b) => `${b.provider}/${b.region}`).join(', ')}` : ''}${waiting}`,
+      line: `${s.phase}, ${s.readyReplicas}/${d.spec.replicas} ready, ${s.updatedReplicas} up to date${s.backoff.length ? `, avoiding ${s.backoff.map(backoffScope).join(', ')}` : ''}${waiting}`,
     };
   }
   const status = r['status'] as { phase: string; observedGeneration: number; controlPlane: { replicas: number; ready: number }; workerPools: { name: string; ready: number; replicas: number }[] };

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Deployment } from '../../deploy/deployment.js';
 import { formatUsd } from '../../core/money.js';
+import { backoffScope } from '../../deploy/deployment-plan.js';
 import type { Page } from '../api-types.js';
 import { commandContext, type CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
@@ -93,7 +94,7 @@ function deploymentDetail(d: Deployment): DetailView {
   for (const o of s.placement?.offers ?? []) fields.push(['placed on', `${o.replicas} × ${o.provider}/${o.region}/${o.flavor} at $${formatUsd(o.priceMicrosPerHour)}/h`]);
   if (s.placement) fields.push(['hourly', `$${formatUsd(s.placement.totalMicrosPerHour)}/h (${s.placement.method})`]);
   for (const r of s.placement?.rejectedAlternatives.slice(0, 3) ?? []) fields.push(['passed over', `${r.provider}/${r.region}/${r.flavor} $${formatUsd(r.priceMicrosPerHour)}/h: ${r.reason}`]);
-  for (const b of s.backoff) fields.push(['avoiding', `${b.provider}/${b.region} until ${b.until}: ${b.reason} (${b.message})`]);
+  for (const b of s.backoff) fields.push(['avoiding', `${backoffScope(b)} until ${b.until}: ${b.reason} (${b.message})`]);
   for (const f of s.recentFailures.slice(-5)) fields.push(['failure', `${f.at} ${f.replica} on ${f.provider}/${f.region}: ${f.reason}; ${f.action}`]);
   for (const c of s.conditions) fields.push([`condition ${c.type}`, `${c.status} ${c.reason}: ${c.message}`]);
   return { fields };

@@ -1,5 +1,5 @@
 import type { EligibleOffer } from './filter.js';
-import { providerLimit } from './filter.js';
+import { providerLimit, sizeOf } from './filter.js';
 import type { PlacementRequest } from './problem.js';
 
 /**
@@ -90,7 +90,11 @@ function fill(
     remaining -= n;
   };
   // keepCurrent: the running replicas stay, before anything else is placed.
-  if (keep) eligible.forEach((e, i) => e.current > 0 && put(i, Math.min(e.current, e.capacity)));
+  if (keep) {
+    eligible.forEach((e, i) => e.current > 0 && put(i, Math.min(e.current, e.capacity)));
+    // The running replicas alone break a provider's limit: not this method's to resolve (the exact one proves it).
+    if ([...left.values()].some((n) => n < 0) || remaining < 0) return null;
+  }
   for (const i of forced) if (counts[i]! === 0) put(i, 1);
   for (const i of order) {
     if (remaining === 0) break;
@@ -101,7 +105,7 @@ function fill(
   return remaining === 0 ? counts : null;
 }
 
-/** Offer indices by the given key, then price, then where replicas already run, then (with preferPrivate) private first, then input order. */
+/** Offer indices by the given key, then price, then where replicas already run, then (with preferPrivate) private first, then smaller machines, then input order. */
 function fillOrder(request: PlacementRequest, eligible: readonly EligibleOffer[], key: (e: EligibleOffer) => number): number[] {
   const preferPrivate = request.constraints?.preferPrivate === true;
   return eligible
@@ -109,7 +113,7 @@ function fillOrder(request: PlacementRequest, eligible: readonly EligibleOffer[]
     .sort((a, b) => {
       const ea = eligible[a]!;
       const eb = eligible[b]!;
-      return key(ea) - key(eb) || ea.price - eb.price || eb.current - ea.current || (preferPrivate ? Number(eb.isPrivate) - Number(ea.isPrivate) : 0) || a - b;
+      return key(ea) - key(eb) || ea.price - eb.price || eb.current - ea.current || (preferPrivate ? Number(eb.isPrivate) - Number(ea.isPrivate) : 0) || sizeOf(ea) - sizeOf(eb) || a - b;
     });
 }
 

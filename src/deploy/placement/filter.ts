@@ -43,7 +43,7 @@ export function filterOffers(request: PlacementRequest, offers: readonly Placeme
       provider: offer.provider,
       price: offer.priceMicrosPerHour,
       unit: request.objective === 'priceperf' ? offer.priceperfMicrosPerUnit! : offer.priceMicrosPerHour,
-      capacity: avoided(c, offer) ? Math.min(current, request.replicas) : Math.min(offer.available === null ? request.replicas : offer.available + current, request.replicas),
+      capacity: avoidance(c, offer) ? Math.min(current, request.replicas) : Math.min(offer.available === null ? request.replicas : offer.available + current, request.replicas),
       isPrivate: offer.providerKind === 'private',
       current,
     });
@@ -51,8 +51,13 @@ export function filterOffers(request: PlacementRequest, offers: readonly Placeme
   return { eligible, rejected };
 }
 
-function avoided(c: PlacementConstraints, offer: PlacementOffer): boolean {
-  return c.avoid?.some((a) => a.provider === offer.provider && a.region === offer.region) ?? false;
+function avoidance(c: PlacementConstraints, offer: PlacementOffer): { reason: string } | undefined {
+  return c.avoid?.find((a) => a.provider === offer.provider && a.region === offer.region && (a.flavor === undefined || a.flavor === offer.flavor));
+}
+
+/** vCPUs first, then memory: memory stays far below 10⁶ GiB, so one coefficient orders both. */
+export function sizeOf(e: EligibleOffer): number {
+  return e.offer.vcpus * 1_000_000 + e.offer.memoryGiB;
 }
 
 /** Per-provider replica limit from quota and maxPerProvider; Infinity when neither limits it. */
@@ -66,7 +71,7 @@ function rejectionOf(offer: PlacementOffer, request: PlacementRequest, c: Placem
   if (c.deniedProviders?.includes(offer.provider)) return 'denied provider';
   if (c.allowedProviders && !c.allowedProviders.includes(offer.provider)) return 'provider not allowed';
   if (c.deniedRegions?.includes(offer.region)) return 'denied region';
-  const avoided = c.avoid?.find((a) => a.provider === offer.provider && a.region === offer.region);
+  const avoided = avoidance(c, offer);
   // A region that refused a new replica keeps the ones it already runs (see `capacity` above), but takes no more.
   if (avoided && !request.current?.get(offerKey(offer))) return avoided.reason;
   if (c.allowedRegions && !c.allowedRegions.includes(offer.region)) return 'region not allowed';

@@ -1,6 +1,6 @@
 import type { Highs } from 'highs';
 import type { EligibleOffer } from './filter.js';
-import { providerLimit } from './filter.js';
+import { providerLimit, sizeOf } from './filter.js';
 import type { PlacementRequest } from './problem.js';
 
 /**
@@ -16,7 +16,7 @@ import type { PlacementRequest } from './problem.js';
  * The objective is lexicographic and solved in stages, each optimum pinned as a constraint for the next:
  * cost/priceperf → Σ unit_i·x_i; spread → z, then Σ price_i·x_i; with replicas already running (`current`) a
  * stage minimises the ones moved, Σ d_i with d_i ≥ current_i − x_i; with preferPrivate a last stage maximises the
- * replicas on private offers. Every stage value is recomputed exactly from the integer solution before pinning.
+ * replicas on private offers; a last stage prefers smaller machines (vCPUs, then memory). Every stage value is recomputed exactly from the integer solution before pinning.
  */
 
 export type MilpOutcome =
@@ -90,6 +90,9 @@ function buildModel(request: PlacementRequest, eligible: readonly EligibleOffer[
   if (c.preferPrivate && eligible.some((e) => e.isPrivate)) {
     stages.push(eligible.flatMap((e, i) => (e.isPrivate ? [{ coefficient: -1, variable: `x${i}` }] : [])));
   }
+  // Last, between placements equal in everything above: the smaller machines. Offers of one region share its
+  // room (a host's free vCPUs), so the smaller flavor leaves more for the rest.
+  if (new Set(eligible.map(sizeOf)).size > 1) stages.push(eligible.map((e, i) => ({ coefficient: sizeOf(e), variable: `x${i}` })));
 
   const bounds = eligible.map((e, i) => ` ${request.keepCurrent ? Math.min(e.current, e.capacity) : 0} <= x${i} <= ${e.capacity}`);
   if (spread) bounds.push(` 0 <= z <= ${request.replicas}`);

@@ -59,10 +59,11 @@ export interface PlacementConstraints {
   /** Per-provider quota: at most this many replicas on that provider (0 keeps it out). */
   quota?: Record<string, number>;
   /**
-   * Provider regions to keep out for now, each with why (a region that refused a replica: capacity, quota). Unlike
-   * `deniedRegions` this names a provider's region, since two providers may both have a region called `r1`.
+   * Provider regions (or one flavor there) to keep out for now, each with why: an offer that refused a replica for
+   * capacity, a region that refused for quota. Unlike `deniedRegions` this names a provider's region, since two
+   * providers may both have a region called `r1`.
    */
-  avoid?: readonly { provider: string; region: string; reason: string }[];
+  avoid?: readonly { provider: string; region: string; flavor?: string; reason: string }[];
   /**
    * Soft preference, a pure tie-break: among placements equally good by the objective, the one with the most
    * replicas on private offers wins. It never makes a placement more expensive (or worse by the objective).

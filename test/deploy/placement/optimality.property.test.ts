@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UnsatisfiableError } from '../../../src/core/errors.js';
 import { place, type PlaceOptions } from '../../../src/deploy/placement/place.js';
+import { offerKey } from '../../../src/deploy/placement/offer-name.js';
 import type { Placement, PlacementOffer, PlacementRequest } from '../../../src/deploy/placement/problem.js';
 import { bruteForceBest, compareScores, scoreOf, violation, type Score } from './brute-force.js';
 
@@ -88,7 +89,52 @@ function describeScore(score: Score | null): string {
   return score === null ? 'unsatisfiable' : JSON.stringify(score);
 }
 
+/** An instance with replicas already running on some offers, and whether they must stay (keepCurrent). */
+const withCurrentArb = instanceArb.chain(([request, offers]) =>
+  fc
+    .tuple(fc.array(fc.tuple(fc.nat(offers.length - 1), fc.integer({ min: 1, max: 3 })), { maxLength: 3 }), fc.boolean())
+    .map(([running, keepCurrent]) => {
+      const current = new Map<string, number>();
+      for (const [i, n] of running) current.set(offerKey(offers[i]!), n);
+      const total = [...current.values()].reduce((a, b) => a + b, 0);
+      // keepCurrent is only ever asked with no more running than wanted (see planDeployment).
+      return [{ ...request, current, keepCurrent: keepCurrent && total <= request.replicas }, offers] as const;
+    }),
+);
+
 describe('placement against brute force on small random instances', () => {
+  it('with replicas already running: the exact method is optimal, then moves as few as any optimal placement; keepCurrent keeps them all', async () => {
+    await fc.assert(
+      fc.asyncProperty(withCurrentArb, async ([request, offers]) => {
+        const best = bruteForceBest(request, offers);
+        const result = await solve(request, offers, { method: 'exact' });
+        if (result === 'unsatisfiable') {
+          expect(describeScore(best)).toBe('unsatisfiable');
+          return;
+        }
+        expect(violation(request, offers, result.counts)).toBeNull();
+        expect(describeScore(scoreOf(request, offers, result.counts))).toBe(describeScore(best));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('with replicas already running, the fast method stays feasible (keepCurrent included) and never beats the optimum', async () => {
+    await fc.assert(
+      fc.asyncProperty(withCurrentArb, async ([request, offers]) => {
+        const best = bruteForceBest(request, offers);
+        const result = await solve(request, offers, { method: 'fast' });
+        if (result === 'unsatisfiable') {
+          expect(describeScore(best)).toBe('unsatisfiable');
+          return;
+        }
+        expect(violation(request, offers, result.counts)).toBeNull();
+        expect(compareScores(scoreOf(request, offers, result.counts), best!)).toBeGreaterThanOrEqual(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('the exact method reaches the brute-force optimum and is unsatisfiable exactly when brute force finds nothing', async () => {
     await fc.assert(
       fc.asyncProperty(instanceArb, async ([request, offers]) => {
