@@ -20,6 +20,7 @@ import { costRoutes } from './routes/cost.js';
 import { budgetRoutes } from './routes/budgets.js';
 import { eventRoutes } from './routes/events.js';
 import { deploymentRoutes } from './routes/deployments.js';
+import { clusterRoutes } from './routes/clusters.js';
 import { federationRoutes } from './routes/federation.js';
 import { homeRoutes } from './routes/home.js';
 import { identityRoutes } from './routes/identity.js';
@@ -91,6 +92,7 @@ export async function buildApp(cp: ControlPlane): Promise<FastifyInstance> {
   await typed.register(systemRoutes(cp));
   await typed.register(instanceRoutes(cp));
   await typed.register(deploymentRoutes(cp));
+  await typed.register(clusterRoutes(cp));
   await typed.register(catalogRoutes(cp));
   await typed.register(priceCatalogRoutes(cp));
   await typed.register(maturityRoutes(cp));

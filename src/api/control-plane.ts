@@ -24,7 +24,11 @@ import type { FederationSettings } from '../runtime/config.js';
 import { createMetrics, type Metrics } from '../runtime/metrics.js';
 import { decryptSecret, encryptSecret, loadSecretKey, type SecretKey } from '../runtime/secrets.js';
 import { Store } from '../store/store.js';
-import { DEPLOYMENT_KIND, DeploymentPhase } from '../deploy/deployment.js';
+import { textSealer } from '../runtime/sealed-text.js';
+import { DEPLOYMENT_KIND, DEPLOYMENT_LABEL, DeploymentPhase } from '../deploy/deployment.js';
+import { CLUSTER_KIND, CLUSTER_LABEL, ClusterPhase } from '../deploy/cluster/cluster.js';
+import { ClusterController } from '../deploy/cluster/cluster-controller.js';
+import { ClusterService } from '../deploy/cluster/cluster-service.js';
 import { DeploymentController } from '../deploy/deployment-controller.js';
 import { DeploymentService } from '../deploy/deployment-service.js';
 import { OwnerWakeup } from '../deploy/owner-wakeup.js';
@@ -59,7 +63,8 @@ export class ControlPlane {
   private discoveryTimer: NodeJS.Timeout | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
   private discoveryRun: Promise<unknown> | null = null;
-  private readonly ownerWakeup: OwnerWakeup;
+  /** Owners woken by their children's events: deployments by their replicas, clusters by their node groups. */
+  private readonly ownerWakeups: OwnerWakeup[];
   /** Projects' budgets against their month-to-date cost (metering); runs with the other background work. */
   private budgetWatcher: BudgetWatcher | null = null;
 
@@ -84,12 +89,18 @@ export class ControlPlane {
     /** Deployments (the deploy plane): plan, apply, delete; their controller runs beside the instance controller. */
     readonly deployments: DeploymentService,
     readonly deploymentRunner: ControllerRunner,
+    /** Clusters (kubeadm-based Kubernetes): node groups as child deployments. */
+    readonly clusters: ClusterService,
+    readonly clusterRunner: ControllerRunner,
     readonly metrics: Metrics,
     readonly logger: Logger,
     private readonly opts: ControlPlaneOptions,
     private readonly secretKey: SecretKey,
   ) {
-    this.ownerWakeup = new OwnerWakeup(store);
+    this.ownerWakeups = [
+      new OwnerWakeup(store, { childKind: INSTANCE_KIND, ownerLabel: DEPLOYMENT_LABEL, ownerKind: DEPLOYMENT_KIND }),
+      new OwnerWakeup(store, { childKind: DEPLOYMENT_KIND, ownerLabel: CLUSTER_LABEL, ownerKind: CLUSTER_KIND }),
+    ];
   }
 
   static async open(opts: ControlPlaneOptions): Promise<ControlPlane> {
@@ -103,6 +114,8 @@ export class ControlPlane {
     });
     // Every Instance event carries what the instance was then: the usage ledger is built from them.
     store.recordEventFacts(INSTANCE_KIND, (r) => instanceUsageFacts(r as Instance));
+    // A deployment's events carry its labels, so its cluster (tessera.io/cluster) is woken without a read.
+    store.recordEventFacts(DEPLOYMENT_KIND, (r) => ({ labels: r.labels }));
     let providers: ProviderRegistry | undefined;
     try {
       const metrics = createMetrics();
@@ -131,7 +144,8 @@ export class ControlPlane {
       const identity = new IdentityService(store, key);
       const bootstrap = await identity.bootstrap((opts.env ?? process.env).TESSERA_BOOTSTRAP_TOKEN || undefined);
       const instances = new InstanceService(store, providers, catalog);
-      const controller = new InstanceController(store, providers, { pollMs: opts.controller?.pollMs, catalog });
+      const sealer = textSealer(key);
+      const controller = new InstanceController(store, providers, { pollMs: opts.controller?.pollMs, catalog, openUserData: sealer.open });
       const runner = new ControllerRunner({
         store,
         reconciler: controller,
@@ -154,8 +168,19 @@ export class ControlPlane {
         concurrency: Math.max(1, Math.ceil((opts.controller?.concurrency ?? 32) / 4)),
         leaseMs: (opts.controller?.leaseSeconds ?? 30) * 1000,
       });
+      const clusters = new ClusterService(store, deployments, sealer);
+      const clusterRunner = new ControllerRunner({
+        store,
+        reconciler: new ClusterController(store, clusters, deployments, { pollMs: opts.controller?.pollMs }),
+        logger: opts.logger,
+        metrics,
+        holder: `cluster-${runner.holder}`,
+        concurrency: 4,
+        leaseMs: (opts.controller?.leaseSeconds ?? 30) * 1000,
+      });
       return new ControlPlane(
-        store, providers, catalog, prices, ledger, costModels, otlp, instances, projects, identity, bootstrap, discovery, runner, deployments, deploymentRunner, metrics, opts.logger, opts, key,
+        store, providers, catalog, prices, ledger, costModels, otlp, instances, projects, identity, bootstrap, discovery, runner, deployments, deploymentRunner, clusters, clusterRunner,
+        metrics, opts.logger, opts, key,
       );
     } catch (e) {
       // Whatever was opened before the failure is closed again: drivers hold sockets and state files.
@@ -189,7 +214,8 @@ export class ControlPlane {
   startBackground(): void {
     this.runner.start();
     this.deploymentRunner.start();
-    this.ownerWakeup.start();
+    this.clusterRunner.start();
+    for (const w of this.ownerWakeups) w.start();
     this.ledger.start();
     this.budgetWatcher = new BudgetWatcher(this.store, this.ledger, new BudgetService(this.store, this.ledger), this.runner.holder, this.logger);
     this.budgetWatcher.start();
@@ -217,6 +243,8 @@ export class ControlPlane {
       await this.instances.scheduleUnsettled();
       const deployments = await this.store.idsInPhases(DEPLOYMENT_KIND, [...DeploymentPhase.options].filter((p) => p !== 'Deleted'));
       await this.store.enqueueMissing(DEPLOYMENT_KIND, deployments, Date.now());
+      const clusters = await this.store.idsInPhases(CLUSTER_KIND, [...ClusterPhase.options].filter((p) => p !== 'Deleted'));
+      await this.store.enqueueMissing(CLUSTER_KIND, clusters, Date.now());
       await this.store.pruneIdempotent(new Date(Date.now() - IDEMPOTENCY_RETENTION_MS));
     } catch (e) {
       this.logger.warn({ err: { message: (e as Error).message } }, 'resync failed; will retry');
@@ -242,7 +270,8 @@ export class ControlPlane {
   async close(): Promise<void> {
     if (this.discoveryTimer) clearInterval(this.discoveryTimer);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
-    this.ownerWakeup.stop();
+    for (const w of this.ownerWakeups) w.stop();
+    await this.clusterRunner.stop();
     await this.deploymentRunner.stop();
     await this.runner.stop();
     await this.budgetWatcher?.stop();

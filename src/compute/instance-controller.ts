@@ -18,6 +18,8 @@ export interface InstanceControllerOptions {
    * error moves to the next-cheapest offer at once instead of waiting for room where it was.
    */
   catalog?: OfferCatalog;
+  /** Opens sealed user data (src/runtime/sealed-text.ts) just before it goes to the provider. */
+  openUserData?: (userData: string) => string;
 }
 
 /** The idempotency token of one create attempt: deterministic, so a crash can never lose it. */
@@ -44,6 +46,7 @@ export class InstanceController implements Reconciler {
   private readonly pollMs: number;
   private readonly maxPlacementAttempts: number;
   private readonly catalog: OfferCatalog | null;
+  private readonly openUserData: (userData: string) => string;
 
   constructor(
     private readonly store: Store,
@@ -53,6 +56,7 @@ export class InstanceController implements Reconciler {
     this.pollMs = opts.pollMs ?? 1_000;
     this.maxPlacementAttempts = opts.maxPlacementAttempts ?? 4;
     this.catalog = opts.catalog ?? null;
+    this.openUserData = opts.openUserData ?? ((u) => u);
   }
 
   async reconcile(id: string, attempt: number): Promise<ReconcileResult | void> {
@@ -106,7 +110,7 @@ export class InstanceController implements Reconciler {
           flavor: inst.spec.flavor,
           image: inst.spec.image,
           market: inst.spec.market,
-          userData: inst.spec.userData,
+          userData: inst.spec.userData === null ? null : this.openUserData(inst.spec.userData),
           labels: inst.labels,
           powerOn: inst.spec.powerState === 'on',
         },

@@ -216,7 +216,8 @@ export class DeploymentController implements Reconciler {
     const created = outcome.created?.length ?? 0;
     const ready = live.filter((r) => r.ready);
     const updated = live.filter((r) => r.templateHash === hash).length + created;
-    const readyUpdated = ready.filter((r) => r.templateHash === hash).length;
+    // Under OnDelete older replicas are not waiting for replacement: every ready one counts as done.
+    const readyUpdated = d.spec.strategy.type === 'OnDelete' ? ready.length : ready.filter((r) => r.templateHash === hash).length;
     const { maxUnavailable } = rolloutLimits(d.spec);
     const want = d.spec.replicas;
     const complete = !outcome.placementError && created === 0 && live.length === want && readyUpdated === want;

@@ -123,8 +123,11 @@ export async function planDeployment(input: {
   const live = input.replicas.filter((r) => !r.deleting);
   const broken = live.filter((r) => r.failure !== null || r.refused !== null);
   const healthy = live.filter((r) => r.failure === null && r.refused === null);
+  // Under OnDelete a replica of an older template is as good as a new one: a template change alone replaces nothing.
+  const onDelete = spec.strategy.type === 'OnDelete';
+  const upToDate = (r: Replica) => onDelete || r.templateHash === hash;
   const current = new Map<string, number>();
-  for (const r of healthy) if (r.templateHash === hash) current.set(r.offer, (current.get(r.offer) ?? 0) + 1);
+  for (const r of healthy) if (upToDate(r)) current.set(r.offer, (current.get(r.offer) ?? 0) + 1);
 
   const placement = spec.replicas === 0 ? null : await placeAll(spec, current, input);
 
@@ -132,7 +135,7 @@ export async function planDeployment(input: {
   const kept = new Set<Replica>();
   const newReplicas: PlacementOffer[] = [];
   for (const a of placement?.assignments ?? []) {
-    const here = healthy.filter((r) => r.templateHash === hash && r.offer === offerKey(a.offer)).sort((x, y) => Number(y.ready) - Number(x.ready));
+    const here = healthy.filter((r) => upToDate(r) && r.offer === offerKey(a.offer)).sort((x, y) => Number(y.ready) - Number(x.ready));
     here.slice(0, a.count).forEach((r) => kept.add(r));
     for (let k = Math.min(here.length, a.count); k < a.count; k++) newReplicas.push({ ...a.offer, priceMicrosPerHour: a.priceMicrosPerHour });
   }
@@ -159,7 +162,7 @@ export async function planDeployment(input: {
   const changes: PlannedChange[] = [];
   const leaving: [Replica, string][] = [
     ...broken.map((r): [Replica, string] => [r, r.failure ? `failed: ${r.failure.reason}` : `refused by ${r.provider}/${r.region}: ${r.refused!.errorClass}`]),
-    ...outgoing.map((r): [Replica, string] => [r, r.templateHash !== hash ? 'template changed' : 'placement changed']),
+    ...outgoing.map((r): [Replica, string] => [r, upToDate(r) ? 'placement changed' : 'template changed']),
   ];
   for (const [r, why] of leaving) {
     const to = takeCreate(r);

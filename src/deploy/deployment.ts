@@ -81,7 +81,11 @@ export type PlacementPolicy = z.infer<typeof PlacementPolicy>;
 
 export const RolloutStrategy = z
   .object({
-    type: z.literal('RollingUpdate').default('RollingUpdate'),
+    /**
+     * RollingUpdate: a template change replaces every replica, within maxSurge / maxUnavailable. OnDelete: running
+     * replicas keep their template; only new ones (scale-up, replacements of failed or lost ones) get the new one.
+     */
+    type: z.enum(['RollingUpdate', 'OnDelete']).default('RollingUpdate'),
     /** How many replicas above `replicas` may exist during a rollout. */
     maxSurge: IntOrPercent.default('25%'),
     /** How many of `replicas` may be unavailable during a rollout. */

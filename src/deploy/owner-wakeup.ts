@@ -1,28 +1,37 @@
-import { INSTANCE_KIND } from '../core/instance.js';
 import type { StoredEvent, Store } from '../store/store.js';
-import { DEPLOYMENT_KIND, DEPLOYMENT_LABEL, type DeploymentSpec, type DeploymentStatus } from './deployment.js';
 
-/** How long instance events are gathered before their deployments are woken (one write for a burst). */
+/** How long child events are gathered before their owners are woken (one write for a burst). */
 const BATCH_MS = 50;
 
+export interface Ownership {
+  /** The kind whose events wake the owner (Instance for a deployment, Deployment for a cluster). */
+  childKind: string;
+  /** The label on a child that names its owner, in the same project. */
+  ownerLabel: string;
+  ownerKind: string;
+}
+
 /**
- * Wakes a deployment's controller when one of its replicas changes (a replica failed, became ready, was lost):
- * Instance events carry the replica's labels (Store.recordEventFacts), so the owner is known without a read.
- * Other processes' changes reach a deployment through the periodic resync instead.
+ * Wakes an owner's controller when one of its children changes (a replica failed or became ready; a node group
+ * became available): the children's events carry their labels (Store.recordEventFacts), so the owner is known
+ * without reading the child. Other processes' changes reach an owner through the periodic resync instead.
  */
 export class OwnerWakeup {
   private pending = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private readonly onEvents = (events: StoredEvent[]) => {
     for (const e of events) {
-      if (e.kind !== INSTANCE_KIND) continue;
-      const owner = (e.facts?.labels as Record<string, string> | undefined)?.[DEPLOYMENT_LABEL];
+      if (e.kind !== this.ownership.childKind) continue;
+      const owner = (e.facts?.labels as Record<string, string> | undefined)?.[this.ownership.ownerLabel];
       if (owner) this.pending.add(`${e.project}/${owner}`);
     }
     if (this.pending.size > 0 && !this.timer) this.timer = setTimeout(() => void this.flush(), BATCH_MS);
   };
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly ownership: Ownership,
+  ) {}
 
   start(): void {
     this.store.notifier.on('events', this.onEvents);
@@ -40,11 +49,11 @@ export class OwnerWakeup {
     this.pending.clear();
     const ids: string[] = [];
     for (const owner of owners) {
-      // Looked up each time (one indexed read a burst): a deployment deleted and made again has a new id.
+      // Looked up each time (one indexed read a burst): an owner deleted and made again has a new id.
       const [project, name] = owner.split('/') as [string, string];
-      const found = (await this.store.list<DeploymentSpec, DeploymentStatus>(DEPLOYMENT_KIND, { project, name, limit: 1 }).catch(() => null))?.items[0];
+      const found = (await this.store.list(this.ownership.ownerKind, { project, name, limit: 1 }).catch(() => null))?.items[0];
       if (found) ids.push(found.id);
     }
-    await this.store.enqueue(DEPLOYMENT_KIND, ids, Date.now()).catch(() => undefined);
+    await this.store.enqueue(this.ownership.ownerKind, ids, Date.now()).catch(() => undefined);
   }
 }

@@ -159,7 +159,7 @@ export function deploymentRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
   };
 }
 
-function planView(doc: DeploymentDocument, exists: boolean, plan: DeploymentPlan): PlanView {
+export function planView(doc: DeploymentDocument, exists: boolean, plan: DeploymentPlan): PlanView {
   const where = (w: Where | null) => w && { ...w };
   return {
     project: doc.metadata.project,
