@@ -60,6 +60,7 @@ export function placementRequest(spec: DeploymentSpec, current: ReadonlyMap<stri
     replicas: spec.replicas,
     shape: t.flavor !== undefined ? { flavor: t.flavor } : { requirements: t.requirements! },
     objective: p.objective,
+    spreadBy: p.spreadBy,
     current,
     constraints: {
       allowedProviders: p.providers?.allow,

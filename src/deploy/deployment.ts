@@ -50,6 +50,8 @@ export const PlacementPolicy = z
   .object({
     /** cost: cheapest; priceperf: cheapest per unit of useful work (needs workUnit); spread: fewest replicas on any one provider. */
     objective: z.enum(['cost', 'priceperf', 'spread']).default('cost'),
+    /** What `spread` evens out: providers, or every provider's regions (replicas across regions of one cloud). */
+    spreadBy: z.enum(['provider', 'region']).default('provider'),
     /** The work unit (of the deployment's project) whose measured cost per unit ranks offers under `priceperf`. */
     workUnit: InstanceName.optional(),
     providers: AllowDeny.optional(),

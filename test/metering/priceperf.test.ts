@@ -58,7 +58,7 @@ describe.each(DIALECTS)('price-performance on %s', (dialect) => {
     await running('batch-1', 'small', { app: 'batch' });
 
     // Each server counts the requests it served, as an instrumented HTTP server would.
-    for (const [inst, served] of [[small, 1_000], [large, 3_000]] as const) {
+    for (const [inst, served] of [[small, 1_000], [large, 20_000]] as const) {
       const client = sdkClient({ url: receiver.url, token: TEST_ADMIN_TOKEN, encoding: 'protobuf', resource: { 'tessera.instance.id': inst.id, 'service.name': 'web' } });
       client.meter.createCounter('http.server.requests').add(served, { 'http.route': '/' });
       expect((await client.export()).code).toBe(ExportResultCode.SUCCESS);
@@ -84,7 +84,7 @@ describe.each(DIALECTS)('price-performance on %s', (dialect) => {
     const byFlavor = new Map(report!.rows.map((row) => [row.flavor, row]));
     expect([...byFlavor.keys()].sort()).toEqual(['large', 'medium', 'small']); // batch-1 is not app=web
 
-    for (const [flavor, served] of [['small', 1_000], ['large', 3_000]] as const) {
+    for (const [flavor, served] of [['small', 1_000], ['large', 20_000]] as const) {
       const row = byFlavor.get(flavor)!;
       expect(row.work).toBe(served);
       expect(row.costMicros).toBeGreaterThan(0);
@@ -96,5 +96,34 @@ describe.each(DIALECTS)('price-performance on %s', (dialect) => {
     expect(byFlavor.get('medium')).toMatchObject({ work: 0, costPerUnitMicros: null, unitsPerUsd: null, sample: { instances: 1, instancesWithoutMetrics: 1 } });
     expect(report!.rows.at(-1)!.flavor).toBe('medium');
     void quiet;
+  });
+
+  it('a deployment with objective priceperf goes where a request is cheapest, not where an hour is', async () => {
+    const plan = async (placement: Record<string, unknown>) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/v1/deployments:plan',
+        payload: { kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 2, template: { requirements: { vcpus: 1, memoryGiB: 2 } }, placement } },
+      });
+    interface PlanBody {
+      placement: { objective: string; offers: { region: string; flavor: string; replicas: number }[]; rejectedAlternatives: { region: string; flavor: string; reason: string }[] };
+    }
+    // By the hour the small flavor is cheapest ($0.01 against $0.08)...
+    const byCost = json<PlanBody>(await plan({ objective: 'cost' }));
+    expect(byCost.placement.offers.map((o) => o.flavor)).toEqual(['small']);
+    // ...but a large server served 20 times the requests for 8 times the price: a request costs less there.
+    const r = await plan({ objective: 'priceperf', workUnit: 'requests' });
+    expect(r.statusCode, r.body).toBe(200);
+    const byWork = json<PlanBody>(r);
+    expect(byWork.placement.offers).toEqual([expect.objectContaining({ region: 'r1', flavor: 'large', replicas: 2 })]);
+    // Offers with no measurement are never guessed at.
+    expect(byWork.placement.rejectedAlternatives).toContainEqual(expect.objectContaining({ region: 'r1', flavor: 'medium', reason: 'priceperf unmeasured' }));
+
+    const missing = await plan({ objective: 'priceperf', workUnit: 'nope' });
+    expect(missing.statusCode).toBe(400);
+    expect(json<{ error: { message: string } }>(missing).error.message).toMatch(/placement.workUnit "nope" is not a work unit of project default: declare it first/);
+    const none = await plan({ objective: 'priceperf' });
+    expect(none.statusCode).toBe(400);
+    expect(none.body).toMatch(/objective \\"priceperf\\" needs \\"workUnit\\"/);
   });
 });

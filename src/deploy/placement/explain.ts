@@ -1,5 +1,5 @@
 import type { EligibleOffer, FilteredOffers } from './filter.js';
-import { isShapeMismatch, providerLimit } from './filter.js';
+import { isShapeMismatch, providerLimit, spreadGroupOf } from './filter.js';
 import type { Assignment, Placement, PlacementExplanation, PlacementRequest, RejectedAlternative } from './problem.js';
 
 const ALTERNATIVES = 5;
@@ -25,6 +25,8 @@ export function buildPlacement(
 
   const perProvider = new Map<string, number>();
   eligible.forEach((e, i) => perProvider.set(e.provider, (perProvider.get(e.provider) ?? 0) + counts[i]!));
+  const perGroup = new Map<string, number>();
+  eligible.forEach((e, i) => perGroup.set(spreadGroupOf(request, e), (perGroup.get(spreadGroupOf(request, e)) ?? 0) + counts[i]!));
   const dearestChosen = Math.max(...eligible.map((e, i) => (counts[i]! > 0 ? e.unit : -Infinity)));
 
   // An offer of another shape was never an alternative (it is only counted): the list shows what policy kept out.
@@ -33,7 +35,7 @@ export function buildPlacement(
     .map((r) => ({ offer: r.offer, priceMicrosPerHour: r.offer.priceMicrosPerHour, reason: r.reason }));
   eligible.forEach((e, i) => {
     if (counts[i]! < e.capacity && e.unit < dearestChosen) {
-      alternatives.push({ offer: e.offer, priceMicrosPerHour: e.price, reason: whyNotMore(request, e, perProvider) });
+      alternatives.push({ offer: e.offer, priceMicrosPerHour: e.price, reason: whyNotMore(request, e, perProvider, perGroup) });
     }
   });
   alternatives.sort((a, b) => a.priceMicrosPerHour - b.priceMicrosPerHour);
@@ -49,14 +51,18 @@ export function buildPlacement(
 }
 
 /** The limit that kept an eligible, better-by-the-objective offer from taking more replicas. */
-function whyNotMore(request: PlacementRequest, e: EligibleOffer, perProvider: Map<string, number>): string {
+function whyNotMore(request: PlacementRequest, e: EligibleOffer, perProvider: Map<string, number>, perGroup: Map<string, number>): string {
   const c = request.constraints ?? {};
   const onProvider = perProvider.get(e.provider) ?? 0;
   if (onProvider >= providerLimit(c, e.provider)) {
     const quota = c.quota?.[e.provider];
     return quota !== undefined && quota <= (c.maxPerProvider ?? Infinity) ? `quota ${e.provider}=${quota}` : 'maxPerProvider';
   }
-  if (request.objective === 'spread') return `spread (${e.provider} already carries ${onProvider})`;
+  if (request.objective === 'spread') {
+    const group = spreadGroupOf(request, e);
+    const inGroup = request.spreadBy === 'region' ? (perGroup.get(group) ?? 0) : onProvider;
+    return `spread (${group} already carries ${inGroup})`;
+  }
   // Filling the better offer first is optimal under the limits alone, so what remains is minProviders (which
   // forces a replica onto a dearer provider) or, for priceperf, the budget (a better-performing offer can cost more).
   if (request.objective === 'cost' || c.maxHourlyMicros === undefined) return 'minProviders';

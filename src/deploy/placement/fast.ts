@@ -1,5 +1,5 @@
 import type { EligibleOffer } from './filter.js';
-import { providerLimit, sizeOf } from './filter.js';
+import { providerLimit, sizeOf, spreadGroupOf } from './filter.js';
 import type { PlacementRequest } from './problem.js';
 
 /**
@@ -18,8 +18,7 @@ export function solveFast(request: PlacementRequest, eligible: readonly Eligible
 /** Cheapest-first water-filling under every limit, repaired for minProviders; checked against the budget. */
 function objectiveFill(request: PlacementRequest, eligible: readonly EligibleOffer[]): number[] | null {
   const order = fillOrder(request, eligible, (e) => e.unit);
-  const limits = providerLimits(request, eligible, Infinity);
-  const counts = withMinProviders(request, eligible, order, limits);
+  const counts = withMinProviders(request, eligible, order, { provider: providerLimits(request, eligible, Infinity) });
   return counts !== null && withinBudget(request, eligible, counts) ? counts : null;
 }
 
@@ -29,13 +28,17 @@ function objectiveFill(request: PlacementRequest, eligible: readonly EligibleOff
  */
 function spreadFill(request: PlacementRequest, eligible: readonly EligibleOffer[]): number[] | null {
   const order = fillOrder(request, eligible, (e) => e.price);
+  const byRegion = request.spreadBy === 'region';
+  const groupOf = (e: EligibleOffer) => spreadGroupOf(request, e);
   const room = new Map<string, number>();
-  for (const e of eligible) room.set(e.provider, (room.get(e.provider) ?? 0) + e.capacity);
-  for (const [p, r] of room) room.set(p, Math.min(r, providerLimit(request.constraints, p)));
+  for (const e of eligible) room.set(groupOf(e), (room.get(groupOf(e)) ?? 0) + e.capacity);
+  for (const e of eligible) room.set(groupOf(e), Math.min(room.get(groupOf(e))!, providerLimit(request.constraints, e.provider)));
   const holds = (z: number) => [...room.values()].reduce((sum, r) => sum + Math.min(r, z), 0) >= request.replicas;
   if (!holds(request.replicas)) return null;
   const smallestZ = lowestPassing(1, request.replicas, holds);
-  const fillAt = (z: number) => withMinProviders(request, eligible, order, providerLimits(request, eligible, z));
+  // Spread by provider caps the providers' limits at z; by region, each region is capped at z within them.
+  const fillAt = (z: number) =>
+    withMinProviders(request, eligible, order, byRegion ? { provider: providerLimits(request, eligible, Infinity), group: { of: groupOf, cap: z } } : { provider: providerLimits(request, eligible, z) });
   // A higher cap lets more replicas onto the cheapest provider, so the cost only falls as z rises.
   const affordable = (z: number) => {
     const counts = fillAt(z);
@@ -55,10 +58,11 @@ function withMinProviders(
   request: PlacementRequest,
   eligible: readonly EligibleOffer[],
   order: readonly number[],
-  limits: Map<string, number>,
+  caps: Caps,
 ): number[] | null {
   const keep = request.keepCurrent === true;
-  const counts = fill(request.replicas, eligible, order, limits, [], keep);
+  const limits = caps.provider;
+  const counts = fill(request.replicas, eligible, order, caps, [], keep);
   const needed = request.constraints?.minProviders ?? 0;
   if (counts === null || providersUsed(eligible, counts).size >= needed) return counts;
   if (needed > request.replicas) return null;
@@ -70,36 +74,46 @@ function withMinProviders(
   }
   const ranked = [...bestOffer.keys()].sort((a, b) => Number(used.has(b)) - Number(used.has(a)));
   if (ranked.length < needed) return null;
-  return fill(request.replicas, eligible, order, limits, ranked.slice(0, needed).map((p) => bestOffer.get(p)!), keep);
+  return fill(request.replicas, eligible, order, caps, ranked.slice(0, needed).map((p) => bestOffer.get(p)!), keep);
+}
+
+/** What a fill may put where: per provider (quota, maxPerProvider, spread's cap) and, spreading by region, per region. */
+interface Caps {
+  provider: Map<string, number>;
+  group?: { of: (e: EligibleOffer) => string; cap: number };
 }
 
 function fill(
   replicas: number,
   eligible: readonly EligibleOffer[],
   order: readonly number[],
-  limits: Map<string, number>,
+  caps: Caps,
   forced: readonly number[],
   keep: boolean,
 ): number[] | null {
   const counts = new Array<number>(eligible.length).fill(0);
-  const left = new Map(limits);
+  const left = new Map(caps.provider);
+  const groupLeft = new Map<string, number>();
+  const roomInGroup = (e: EligibleOffer) => (caps.group ? (groupLeft.get(caps.group.of(e)) ?? caps.group.cap) : Infinity);
   let remaining = replicas;
   const put = (i: number, n: number) => {
+    const e = eligible[i]!;
     counts[i]! += n;
-    left.set(eligible[i]!.provider, left.get(eligible[i]!.provider)! - n);
+    left.set(e.provider, left.get(e.provider)! - n);
+    if (caps.group) groupLeft.set(caps.group.of(e), roomInGroup(e) - n);
     remaining -= n;
   };
   // keepCurrent: the running replicas stay, before anything else is placed.
   if (keep) {
     eligible.forEach((e, i) => e.current > 0 && put(i, Math.min(e.current, e.capacity)));
     // The running replicas alone break a provider's limit: not this method's to resolve (the exact one proves it).
-    if ([...left.values()].some((n) => n < 0) || remaining < 0) return null;
+    if ([...left.values(), ...groupLeft.values()].some((n) => n < 0) || remaining < 0) return null;
   }
   for (const i of forced) if (counts[i]! === 0) put(i, 1);
   for (const i of order) {
     if (remaining === 0) break;
     const e = eligible[i]!;
-    const n = Math.min(e.capacity - counts[i]!, left.get(e.provider)!, remaining);
+    const n = Math.min(e.capacity - counts[i]!, left.get(e.provider)!, roomInGroup(e), remaining);
     if (n > 0) put(i, n);
   }
   return remaining === 0 ? counts : null;

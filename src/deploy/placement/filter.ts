@@ -60,6 +60,11 @@ export function sizeOf(e: EligibleOffer): number {
   return e.offer.vcpus * 1_000_000 + e.offer.memoryGiB;
 }
 
+/** The group `spread` evens out that an offer belongs to: its provider, or its provider's region. */
+export function spreadGroupOf(request: PlacementRequest, e: { provider: string; offer: PlacementOffer }): string {
+  return request.spreadBy === 'region' ? `${e.provider}/${e.offer.region}` : e.provider;
+}
+
 /** Per-provider replica limit from quota and maxPerProvider; Infinity when neither limits it. */
 export function providerLimit(constraints: PlacementConstraints | undefined, provider: string): number {
   const quota = constraints?.quota?.[provider] ?? Infinity;

@@ -1,6 +1,6 @@
 import type { Highs } from 'highs';
 import type { EligibleOffer } from './filter.js';
-import { providerLimit, sizeOf } from './filter.js';
+import { providerLimit, sizeOf, spreadGroupOf } from './filter.js';
 import type { PlacementRequest } from './problem.js';
 
 /**
@@ -43,7 +43,7 @@ export function solveExact(highs: Highs, request: PlacementRequest, eligible: re
     }
     if (solution.Status !== 'Optimal') return { status: 'unproven', reason: `HiGHS stopped with status '${solution.Status}'` };
     counts = eligible.map((_, i) => Math.round(solution.Columns[`x${i}`]?.Primal ?? 0));
-    const value = valueOf(objective, counts, eligible);
+    const value = valueOf(request, objective, counts, eligible);
     pinned.push(`${terms(objective)} <= ${value}`);
   }
   return { status: 'optimal', counts: counts ?? [] };
@@ -63,6 +63,8 @@ function buildModel(request: PlacementRequest, eligible: readonly EligibleOffer[
   const c = request.constraints ?? {};
   const providers = [...new Set(eligible.map((e) => e.provider))];
   const byProvider = providers.map((p) => eligible.flatMap((e, i) => (e.provider === p ? [`x${i}`] : [])));
+  const groups = [...new Set(eligible.map((e) => spreadGroupOf(request, e)))];
+  const byGroup = groups.map((g) => eligible.flatMap((e, i) => (spreadGroupOf(request, e) === g ? [`x${i}`] : [])));
   const sumOf = (variables: string[]): LinearTerm[] => variables.map((variable) => ({ coefficient: 1, variable }));
   const spread = request.objective === 'spread';
   const useY = (c.minProviders ?? 0) > 1;
@@ -73,8 +75,9 @@ function buildModel(request: PlacementRequest, eligible: readonly EligibleOffer[
     const limit = providerLimit(c, p);
     if (limit < request.replicas) rows.push(`${terms(sumOf(byProvider[k]!))} <= ${limit}`);
     if (useY) rows.push(`${terms([...sumOf(byProvider[k]!), { coefficient: -1, variable: `y${k}` }])} >= 0`);
-    if (spread) rows.push(`${terms([...sumOf(byProvider[k]!), { coefficient: -1, variable: 'z' }])} <= 0`);
   });
+  // z is at least the replicas in every spread group (a provider, or a provider's region).
+  if (spread) byGroup.forEach((xs) => rows.push(`${terms([...sumOf(xs), { coefficient: -1, variable: 'z' }])} <= 0`));
   if (c.maxHourlyMicros !== undefined) {
     rows.push(`${terms(eligible.map((e, i) => ({ coefficient: e.price, variable: `x${i}` })))} <= ${c.maxHourlyMicros}`);
   }
@@ -133,19 +136,19 @@ function wrap(items: string[], perLine = 8): string[] {
   return lines;
 }
 
-function valueOf(objective: readonly LinearTerm[], counts: readonly number[], eligible: readonly EligibleOffer[]): number {
+function valueOf(request: PlacementRequest, objective: readonly LinearTerm[], counts: readonly number[], eligible: readonly EligibleOffer[]): number {
   let value = 0;
   for (const t of objective) {
     const i = Number(t.variable.slice(1));
-    if (t.variable === 'z') value += t.coefficient * largestProviderCount(counts, eligible);
+    if (t.variable === 'z') value += t.coefficient * largestGroupCount(request, counts, eligible);
     else if (t.variable.startsWith('d')) value += t.coefficient * Math.max(0, eligible[i]!.current - counts[i]!);
     else value += t.coefficient * counts[i]!;
   }
   return value;
 }
 
-function largestProviderCount(counts: readonly number[], eligible: readonly EligibleOffer[]): number {
-  const perProvider = new Map<string, number>();
-  eligible.forEach((e, i) => perProvider.set(e.provider, (perProvider.get(e.provider) ?? 0) + counts[i]!));
-  return Math.max(0, ...perProvider.values());
+function largestGroupCount(request: PlacementRequest, counts: readonly number[], eligible: readonly EligibleOffer[]): number {
+  const perGroup = new Map<string, number>();
+  eligible.forEach((e, i) => perGroup.set(spreadGroupOf(request, e), (perGroup.get(spreadGroupOf(request, e)) ?? 0) + counts[i]!));
+  return Math.max(0, ...perGroup.values());
 }

@@ -33,7 +33,8 @@ export type Shape = { requirements: Requirements } | { flavor: string };
  * - `cost`: minimise the hourly price of all replicas.
  * - `priceperf`: minimise the summed cost per unit of work; offers with no measurement are excluded (rejected
  *   as `priceperf unmeasured`), never guessed.
- * - `spread`: minimise the largest number of replicas on any one provider, then the hourly price.
+ * - `spread`: minimise the largest number of replicas on any one provider (or provider region, with
+ *   `spreadBy: 'region'`), then the hourly price.
  */
 export type Objective = 'cost' | 'priceperf' | 'spread';
 
@@ -76,6 +77,8 @@ export interface PlacementRequest {
   shape: Shape;
   objective: Objective;
   constraints?: PlacementConstraints;
+  /** What `spread` spreads across: providers (default) or each provider's regions. */
+  spreadBy?: 'provider' | 'region';
   /**
    * Replicas already running, by `offerKey`: they count as capacity of their offer (the provider's `available`
    * counts only what is free), and among placements equally good by the objective the one that keeps most of

@@ -12,15 +12,17 @@ export function scoreOf(request: PlacementRequest, offers: readonly PlacementOff
   let price = 0;
   let priceperf = 0;
   let onPrivate = 0;
-  const perProvider = new Map<string, number>();
+  // Spread evens out providers, or each provider's regions.
+  const perGroup = new Map<string, number>();
   offers.forEach((o, i) => {
     const n = counts[i]!;
     price += n * o.priceMicrosPerHour;
     priceperf += n * (o.priceperfMicrosPerUnit ?? 0);
     if (o.providerKind === 'private') onPrivate += n;
-    perProvider.set(o.provider, (perProvider.get(o.provider) ?? 0) + n);
+    const group = request.spreadBy === 'region' ? `${o.provider}/${o.region}` : o.provider;
+    perGroup.set(group, (perGroup.get(group) ?? 0) + n);
   });
-  const primary = request.objective === 'cost' ? [price] : request.objective === 'priceperf' ? [priceperf] : [Math.max(...perProvider.values()), price];
+  const primary = request.objective === 'cost' ? [price] : request.objective === 'priceperf' ? [priceperf] : [Math.max(...perGroup.values()), price];
   // Replicas already running that this placement moves: the next tie-break, before preferPrivate.
   const moved = request.current ? [offers.reduce((sum, o, i) => sum + Math.max(0, currentOf(request, o) - counts[i]!), 0)] : [];
   // Last, the smaller machines (vCPUs, then memory).

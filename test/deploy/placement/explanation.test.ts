@@ -87,6 +87,19 @@ describe('explanations name the constraint that rejected each cheaper alternativ
     }
   });
 
+  it('spread by region evens out each provider\'s regions, not just the providers', async () => {
+    const east = offer('aws', 'm6i.large', 96_000, { region: 'us-east-1' });
+    const west = offer('aws', 'm6i.large', 96_000, { region: 'eu-west-1' });
+    const seoul = offer('gcp', 'e2-standard-2', 96_000);
+    for (const method of ['exact', 'fast'] as const) {
+      const byRegion = await place({ ...request(6, {}, 'spread'), spreadBy: 'region' }, [east, west, seoul], { method });
+      expect(byRegion.assignments.map((a) => a.count), method).toEqual([2, 2, 2]);
+      const byProvider = await place({ ...request(6, {}, 'spread'), spreadBy: 'provider' }, [east, west, seoul], { method });
+      const perProvider = (p: string) => byProvider.assignments.filter((a) => a.offer.provider === p).reduce((n, a) => n + a.count, 0);
+      expect([perProvider('aws'), perProvider('gcp')], method).toEqual([3, 3]);
+    }
+  });
+
   it('maxPerProvider: the cheaper offer took what its provider may carry, the rest went elsewhere', async () => {
     const gcp = cheap();
     const placement = await place(request(3, { maxPerProvider: 2 }), [chosen, gcp]);

@@ -52,12 +52,14 @@ const requestArb: fc.Arbitrary<PlacementRequest> = fc.record(
     maxPerProvider: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
     quota: fc.option(fc.dictionary(fc.constantFrom(...PROVIDERS), fc.integer({ min: 0, max: 6 })), { nil: undefined }),
     preferPrivate: fc.boolean(),
+    spreadBy: fc.constantFrom('provider' as const, 'region' as const),
   },
   { requiredKeys: ['replicas', 'vcpus', 'objective'] },
 ).map((r) => ({
   replicas: r.replicas,
   shape: { requirements: { vcpus: r.vcpus, memoryGiB: r.vcpus * 4 } },
   objective: r.objective,
+  spreadBy: r.spreadBy,
   constraints: {
     spot: r.spot,
     deniedProviders: r.deniedProviders,
