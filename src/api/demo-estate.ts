@@ -56,6 +56,8 @@ export function demoEstate(): ProviderConfig[] {
       // Usage is billed at this model's prices (the catalog's onprem prices: tessera cost model show onprem); the
       // flavors' own prices above are what placement compares.
       costModel: demoCostModel(12),
+      // Both sites are in Korea: deployments asking for `residency: kr` may use them (public regions get theirs from src/deploy/region-residency.ts).
+      placement: { labels: { residency: 'kr' } },
     },
     cloud('aws-sim', 'aws'),
     cloud('gcp-sim', 'gcp'),

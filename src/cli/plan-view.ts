@@ -16,8 +16,10 @@ function perHour(micros: number): string {
   return `$${formatUsd(micros)}/h`;
 }
 
-function signedUsd(micros: number): string {
-  return `${micros < 0 ? '-' : '+'}$${formatUsd(Math.abs(micros))}`;
+/** A month's difference, to the cent (the hourly figures keep the catalog's precision). */
+function signedMonthly(micros: number): string {
+  const cents = Math.round(Math.abs(micros) / 10_000) * 10_000;
+  return `${micros < 0 ? '-' : '+'}$${formatUsd(cents)}`;
 }
 
 /**
@@ -37,12 +39,15 @@ export function renderPlan(title: string, plan: DeploymentPlanView): string {
   if (p) {
     const offers = p.offers.map((o) => `${o.replicas} × ${at(o)} at ${perHour(o.priceMicrosPerHour)}`).join(', ');
     lines.push(`  placement (${p.objective}, ${p.method === 'exact' ? 'proven optimal' : 'fast method'}): ${offers}`);
-    for (const r of p.rejectedAlternatives.slice(0, 3)) lines.push(`    passed over ${at(r)} at ${perHour(r.priceMicrosPerHour)}: ${r.reason}`);
+    const used = new Set(p.offers.map(at));
+    for (const r of p.rejectedAlternatives.slice(0, 3)) {
+      lines.push(`    ${used.has(at(r)) ? 'no more on' : 'passed over'} ${at(r)} at ${perHour(r.priceMicrosPerHour)}: ${r.reason}`);
+    }
   }
   const s = plan.summary;
   lines.push(
     `Plan: ${s.create} to create, ${s.replace} to replace, ${s.delete} to delete, ${s.keep} unchanged. ` +
-      `${perHour(plan.hourlyBeforeMicros)} → ${perHour(plan.hourlyAfterMicros)} (${signedUsd(plan.monthlyDeltaMicros)} a month)`,
+      `${perHour(plan.hourlyBeforeMicros)} → ${perHour(plan.hourlyAfterMicros)} (${signedMonthly(plan.monthlyDeltaMicros)} a month)`,
   );
   return lines.join('\n');
 }

@@ -105,7 +105,8 @@ function planFromApplied(d: ManifestDocument, applied: Record<string, unknown>):
 
 function render(p: DeploymentPlanView | ClusterPlanView): string {
   if ('deployments' in p) {
-    return [`cluster ${p.project}/${p.name}${p.exists ? '' : ' (new)'}`, ...p.deployments.map((x) => renderPlan('  node group', x))].join('\n');
+    const groups = p.deployments.map((x) => renderPlan('node group', x).replace(/^/gm, '  '));
+    return [`cluster ${p.project}/${p.name}${p.exists ? '' : ' (new)'}`, ...groups].join('\n');
   }
   return renderPlan('deployment', p);
 }
