@@ -61,6 +61,7 @@ export interface ControlPlaneOptions {
  */
 export class ControlPlane {
   private discoveryTimer: NodeJS.Timeout | null = null;
+  private discoveryKickoff: NodeJS.Timeout | null = null;
   private resyncTimer: NodeJS.Timeout | null = null;
   private discoveryRun: Promise<unknown> | null = null;
   /** Owners woken by their children's events: deployments by their replicas, clusters by their node groups. */
@@ -230,7 +231,9 @@ export class ControlPlane {
       };
       this.discoveryTimer = setInterval(tick, d.intervalSeconds * 1000);
       this.discoveryTimer.unref();
-      setTimeout(tick, 1000).unref();
+      // The first sync soon after start, not a whole interval later (cleared on close like the interval).
+      this.discoveryKickoff = setTimeout(tick, 1000);
+      this.discoveryKickoff.unref();
     }
   }
 
@@ -269,6 +272,7 @@ export class ControlPlane {
   /** Graceful: stop taking work, finish or hand back what is in flight, then close drivers and the store. */
   async close(): Promise<void> {
     if (this.discoveryTimer) clearInterval(this.discoveryTimer);
+    if (this.discoveryKickoff) clearTimeout(this.discoveryKickoff);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     for (const w of this.ownerWakeups) w.stop();
     await this.clusterRunner.stop();

@@ -129,6 +129,24 @@ describe.each(DIALECTS)('deployments on %s', (dialect) => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/projects/default/deployments/too-big' })).statusCode).toBe(404);
   });
 
+  it('/openapi.json has the Deployment and Cluster documents (the same schema the YAML files are read with) and their routes', async () => {
+    const api = json<{ paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> } }>(
+      await t.app.inject({ method: 'GET', url: '/openapi.json' }),
+    );
+    for (const id of ['DeploymentDocument', 'ClusterDocument']) {
+      expect(Object.keys(api.components.schemas[id]?.properties ?? {}).sort(), id).toEqual(['apiVersion', 'kind', 'metadata', 'spec']);
+    }
+    expect(Object.keys(api.components.schemas['PlacementPolicy']?.properties ?? {})).toEqual(
+      expect.arrayContaining(['objective', 'spreadBy', 'providers', 'regions', 'kinds', 'labels', 'spot', 'maxHourlyUsd', 'minProviders', 'maxPerProvider', 'quota', 'preferPrivate']),
+    );
+    expect(Object.keys(api.components.schemas['RolloutStrategy']?.properties ?? {}).sort()).toEqual(['maxSurge', 'maxUnavailable', 'type']);
+    expect(api.paths['/v1/deployments:plan']).toHaveProperty('post');
+    expect(api.paths['/v1/clusters:plan']).toHaveProperty('post');
+    expect(api.paths['/v1/projects/{project}/deployments/{name}']).toHaveProperty('put');
+    expect(api.paths['/v1/projects/{project}/clusters/{name}']).toHaveProperty('put');
+    expect(api.paths['/v1/deployments/{id}']).toHaveProperty('delete');
+  });
+
   it('deletes a deployment: its replicas first, then it', async () => {
     const d = await get('web');
     const r = await t.app.inject({ method: 'DELETE', url: `/v1/deployments/${d.id}` });
