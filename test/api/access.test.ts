@@ -20,6 +20,7 @@ describe.each(DIALECTS)('access control on %s', (dialect) => {
   let logged = '';
   const tokens: Record<'viewer' | 'operator' | 'betaAdmin', string> = { viewer: '', operator: '', betaAdmin: '' };
   const instances: Record<'alpha' | 'beta', string> = { alpha: '', beta: '' };
+  const owned: { deployment?: string; cluster?: string } = {};
 
   const as = (who: keyof typeof tokens) => signedIn(t.anonymous, tokens[who]);
 
@@ -66,6 +67,11 @@ describe.each(DIALECTS)('access control on %s', (dialect) => {
       );
       instances[project] = created.id;
     }
+    // A deployment and a cluster named like everything else the walk below reads by name ("acl").
+    const deployment = { kind: 'Deployment', metadata: { name: 'acl', project: 'alpha' }, spec: { replicas: 1, template: { flavor: 'small' } } };
+    owned.deployment = (await ok<{ deployment: Created }>(await t.app.inject({ method: 'PUT', url: '/v1/projects/alpha/deployments/acl', payload: deployment }), 201)).deployment.id;
+    const cluster = { kind: 'Cluster', metadata: { name: 'acl', project: 'alpha' }, spec: { controlPlane: { replicas: 1, template: { requirements: { vcpus: 2, memoryGiB: 4 } } }, workerPools: [] } };
+    owned.cluster = (await ok<{ cluster: Created }>(await t.app.inject({ method: 'PUT', url: '/v1/projects/alpha/clusters/acl', payload: cluster }), 201)).cluster.id;
   });
   afterAll(async () => {
     await t?.close();
@@ -91,7 +97,7 @@ describe.each(DIALECTS)('access control on %s', (dialect) => {
     expect(v1.length).toBeGreaterThanOrEqual(20);
     const fill = (path: string) =>
       path
-        .replace('{id}', path.startsWith('/v1/tokens') ? 't-0000000000000000' : instances.alpha)
+        .replace('{id}', path.startsWith('/v1/tokens') ? 't-0000000000000000' : path.startsWith('/v1/deployments') ? owned.deployment! : path.startsWith('/v1/clusters') ? owned.cluster! : instances.alpha)
         .replace('{action}', 'stop')
         .replace('{name}', 'acl')
         .replace('{project}', 'alpha')
