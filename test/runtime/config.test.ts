@@ -165,6 +165,15 @@ providers:
     );
   });
 
+  it('reads a provider\'s placement labels (for deployments\' placement.labels) and refuses bad ones', () => {
+    writeConfig('providers:\n  - name: a\n    type: sim\n    placement: { labels: { residency: kr }, regions: { r1: { tier: dr } } }\n');
+    expect(loadConfig({ env: {}, cwd: dir }).providers?.[0]?.placement).toEqual({ labels: { residency: 'kr' }, regions: { r1: { tier: 'dr' } } });
+    writeConfig('providers:\n  - name: a\n    type: sim\n    placement: { label: { residency: kr } }\n');
+    expect(configError(() => loadConfig({ env: {}, cwd: dir }))).toContain('unknown key "label"; the keys allowed here are: labels, regions');
+    writeConfig('providers:\n  - name: a\n    type: sim\n    placement: { labels: { residency: "k r" } }\n');
+    expect(configError(() => loadConfig({ env: {}, cwd: dir }))).toContain('label values are at most 63 letters');
+  });
+
   it('names the key, what was wrong and what is expected for each invalid value', () => {
     writeConfig(`
 port: 70000
