@@ -17,9 +17,30 @@ export function solveFast(request: PlacementRequest, eligible: readonly Eligible
 
 /** Cheapest-first water-filling under every limit, repaired for minProviders; checked against the budget. */
 function objectiveFill(request: PlacementRequest, eligible: readonly EligibleOffer[]): number[] | null {
-  const order = fillOrder(request, eligible, (e) => e.unit);
-  const counts = withMinProviders(request, eligible, order, { provider: providerLimits(request, eligible, Infinity) });
-  return counts !== null && withinBudget(request, eligible, counts) ? counts : null;
+  const caps = { provider: providerLimits(request, eligible, Infinity) };
+  const fillBy = (key: (e: EligibleOffer) => number) => withMinProviders(request, eligible, fillOrder(request, eligible, key), caps);
+  const counts = fillBy((e) => e.unit);
+  if (counts === null || withinBudget(request, eligible, counts)) return counts;
+  // Over budget, where the best per unit of work is not the cheapest per hour (priceperf): a Lagrangian fill.
+  // Each offer is ranked by unit + λ·price; the smallest λ whose fill keeps to the budget is taken (binary search,
+  // the price term growing with λ), which is the LP optimum up to the replicas of one offer.
+  if (request.objective !== 'priceperf') return null;
+  const affordable = (lambda: number) => {
+    const c = fillBy((e) => e.unit + lambda * e.price);
+    return c !== null && withinBudget(request, eligible, c) ? c : null;
+  };
+  let high = 1e-9;
+  while (affordable(high) === null) {
+    high *= 4;
+    if (high > 1e12) return null; // even the cheapest fill breaks the budget
+  }
+  let low = 0;
+  for (let step = 0; step < 40 && high - low > high * 1e-9; step++) {
+    const mid = (low + high) / 2;
+    if (affordable(mid) !== null) high = mid;
+    else low = mid;
+  }
+  return affordable(high);
 }
 
 /**
