@@ -17,7 +17,10 @@ export interface Replica {
   /** Being deleted (by Tessera or a person): no longer counted, not acted on again. */
   deleting: boolean;
   ready: boolean;
-  /** Why it will never become ready (phase Failed), or null. */
+  /**
+   * Why it will not serve as it should: phase Failed, or a drift reported by the compute controller (stopped,
+   * resized or re-imaged outside Tessera) — a replica is replaced rather than repaired in place. Null when fine.
+   */
   failure: { reason: string; message: string } | null;
   /**
    * An offer refused it (capacity, quota) and the compute controller is still retrying there: the deployment
@@ -32,6 +35,7 @@ const REFUSALS = new Set(['Capacity', 'Quota']);
 
 export function replicaOf(i: Instance): Replica {
   const providerError = i.status.conditions.find((c) => c.type === 'ProviderError' && c.status === 'True');
+  const drift = i.status.conditions.find((c) => c.type === 'Drifted' && c.status === 'True');
   const stillTrying = i.status.phase === 'Pending' || i.status.phase === 'Provisioning';
   return {
     id: i.id,
@@ -44,7 +48,12 @@ export function replicaOf(i: Instance): Replica {
     templateHash: i.labels[TEMPLATE_LABEL] ?? null,
     deleting: i.deletedAt !== null || i.status.phase === 'Deleting' || i.status.phase === 'Deleted',
     ready: i.status.phase === 'Running' && i.deletedAt === null,
-    failure: i.status.phase === 'Failed' ? { reason: i.status.reason ?? 'Failed', message: i.status.message ?? 'failed' } : null,
+    failure:
+      i.status.phase === 'Failed'
+        ? { reason: i.status.reason ?? 'Failed', message: i.status.message ?? 'failed' }
+        : drift && i.deletedAt === null
+          ? { reason: drift.reason, message: drift.message }
+          : null,
     refused:
       stillTrying && providerError && REFUSALS.has(providerError.reason) && i.status.externalId === null
         ? { errorClass: providerError.reason, message: providerError.message }

@@ -95,6 +95,20 @@ describe.each(DIALECTS)('deployments on %s', (dialect) => {
     expect(d.status.recentFailures).toContainEqual(expect.objectContaining({ replica: victim.name, reason: 'DeletedOutside' }));
   });
 
+  it('replaces a replica stopped outside Tessera (a reported drift) instead of leaving it down', async () => {
+    const before = (await replicas('web')).filter((i) => i.status.phase === 'Running');
+    const victim = before[1]!;
+    const sim = t.cp.providers.get('cheap')!.inner as SimDriver;
+    sim.externalModify(victim.status.externalId!, { power: 'off' });
+    await t.cp.syncInventoryOnce();
+    const d = await eventually(async () => {
+      const now = await get('web');
+      const live = (await replicas('web')).filter((i) => i.status.phase === 'Running' && i.deletedAt === null);
+      return now.status.phase === 'Available' && live.length === 3 && !live.some((i) => i.id === victim.id) ? now : null;
+    }, 30_000, 'a replacement for the stopped replica');
+    expect(d.status.recentFailures).toContainEqual(expect.objectContaining({ replica: victim.name, reason: 'PowerChangedOutside' }));
+  });
+
   it('scales up and down, and rolls a template change out one replica at a time', async () => {
     const base = { template: { requirements: { vcpus: 2, memoryGiB: 4 } }, strategy: { maxSurge: 1, maxUnavailable: 0 } };
     expect((await apply(doc('web', { ...base, replicas: 5 }))).statusCode).toBe(200);
