@@ -120,6 +120,12 @@ describe('tessera plan, apply, get and delete -f', () => {
     const detail = await runCli(['get', 'deployment', 'web'], { url });
     expect(detail.stdout).toMatch(/avoiding\s+cheap\/r1\/medium until .*Capacity/);
 
+    // What each deployment costs comes with its replicas' label.
+    const cost = await runCli(['cost', 'report', '--by', 'label:tessera.io/deployment', '-o', 'json'], { url });
+    expect(cost.code, cost.stderr).toBe(0);
+    const rows = (JSON.parse(cost.stdout) as { rows: { keys: Record<string, string | null>; instanceHours: number }[] }).rows;
+    expect(rows.map((r) => r.keys['label:tessera.io/deployment']).sort()).toEqual(['batch', 'web']);
+
     // Applying the same file again changes nothing.
     const again = await runCli(['plan', '-f', join(dir, 'deploy.yaml')], { url });
     expect(again.stdout).toContain('Plan: 0 to create, 0 to replace, 0 to delete, 3 unchanged. $0.036/h → $0.036/h (+$0.00 a month)');
