@@ -3,7 +3,7 @@ import type { Instance } from '../../src/core/instance.js';
 import { runCli } from '../cli/fixtures-cli.js';
 import { eventually, startTestPlane, type TestPlane } from '../support/control-plane.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { startDockerd, type PrivateDockerd } from '../support/dockerd.js';
+import { dockerProvider, startDockerd, type PrivateDockerd } from '../support/dockerd.js';
 
 /**
  * The docker provider end to end: a listening Tessera server with a `docker` provider on a private dockerd,
@@ -19,7 +19,7 @@ describe('docker provider through the control plane and the CLI', () => {
 
   beforeAll(async () => {
     [dockerd, tdb] = await Promise.all([startDockerd(), createTestDatabase('sqlite')]);
-    t = await startTestPlane(tdb, [{ name: 'docker-local', type: 'docker', config: { hosts: [{ name: 'local', socketPath: dockerd.socketPath }], stopTimeoutSeconds: 5 } }]);
+    t = await startTestPlane(tdb, [dockerProvider(dockerd)]);
     url = await t.anonymous.listen({ port: 0, host: '127.0.0.1' });
   }, 120_000);
 

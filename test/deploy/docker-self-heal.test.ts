@@ -3,7 +3,7 @@ import type { Instance } from '../../src/core/instance.js';
 import type { Deployment } from '../../src/deploy/deployment.js';
 import { eventually, startTestPlane, type TestPlane } from '../support/control-plane.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
-import { startDockerd, type PrivateDockerd } from '../support/dockerd.js';
+import { dockerProvider, startDockerd, type PrivateDockerd } from '../support/dockerd.js';
 
 /**
  * Self-healing on a real engine: a deployment's container removed with `docker rm -f` behind Tessera's back is
@@ -18,7 +18,7 @@ describe('a deployment on docker heals itself after docker rm -f', () => {
     [dockerd, tdb] = await Promise.all([startDockerd(), createTestDatabase('sqlite')]);
     t = await startTestPlane(
       tdb,
-      [{ name: 'docker-local', type: 'docker', config: { hosts: [{ name: 'local', socketPath: dockerd.socketPath }], stopTimeoutSeconds: 5 } }],
+      [dockerProvider(dockerd)],
       { controller: { pollMs: 100 }, discovery: { intervalSeconds: 1, pageSize: 100 } },
     );
   }, 120_000);

@@ -46,6 +46,11 @@ export interface PrivateDockerd {
   stop(): Promise<void>;
 }
 
+/** A `docker` provider on this engine, one host `local`, as the end-to-end tests configure it. */
+export function dockerProvider(dockerd: PrivateDockerd, name = 'docker-local'): { name: string; type: string; config: Record<string, unknown> } {
+  return { name, type: 'docker', config: { hosts: [{ name: 'local', socketPath: dockerd.socketPath }], stopTimeoutSeconds: 5 } };
+}
+
 export async function startDockerd(opts: { tls?: boolean } = {}): Promise<PrivateDockerd> {
   const tools = findTools();
   const dir = mkdtempSync('/tmp/tsrd-'); // short: containerd's sockets live below it, and socket paths are capped at 108 bytes

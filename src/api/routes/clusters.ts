@@ -1,14 +1,13 @@
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { InvalidInputError, NotFoundError } from '../../core/errors.js';
-import { InstanceName } from '../../core/instance.js';
+import { NotFoundError } from '../../core/errors.js';
 import { ClusterDocument, ClusterView, type Cluster } from '../../deploy/cluster/cluster.js';
 import type { NodeGroupPlan } from '../../deploy/cluster/cluster-service.js';
 import { narrowProjects, projectsWith, requireRole } from '../../identity/access.js';
 import { principalOf } from '../auth.js';
 import type { ControlPlane } from '../control-plane.js';
-import { COMMON_ERRORS, IdParams, Limit, pageOf } from '../schemas.js';
+import { COMMON_ERRORS, IdParams, pageOf } from '../schemas.js';
+import { DocumentListQuery, DocumentNameParams, requirePathMatches, requireWritable, VersionQuery } from './documents.js';
 import { planView, PlanView } from './deployments.js';
 
 const ClusterPlan = z
@@ -16,9 +15,6 @@ const ClusterPlan = z
   .meta({ id: 'ClusterPlan' });
 const Applied = z.object({ created: z.boolean(), cluster: ClusterView, plans: ClusterPlan }).meta({ id: 'ClusterApplied' });
 
-const NameParams = z.object({ project: InstanceName, name: InstanceName }).strict();
-const ListQuery = z.object({ project: z.string().max(63).optional(), limit: Limit, cursor: z.string().max(200).optional() }).strict();
-const VersionQuery = z.object({ resourceVersion: z.coerce.number().int().min(1).optional() }).strict();
 
 /** The API's view of a cluster: everything but its sealed secrets. */
 function view(c: Cluster): z.infer<typeof ClusterView> {
@@ -34,11 +30,6 @@ function clusterPlan(doc: ClusterDocument, exists: boolean, groups: NodeGroupPla
 export function clusterRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
   const hidden = (what: string) => () => new NotFoundError(`cluster ${what} does not exist`);
 
-  async function writable(req: FastifyRequest, doc: ClusterDocument): Promise<void> {
-    const { project } = doc.metadata;
-    requireRole(principalOf(req), project, 'operator', () => cp.projects.notFound(project));
-    await cp.projects.mustExist(project);
-  }
 
   return async (app) => {
     app.post(
@@ -53,7 +44,7 @@ export function clusterRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        await writable(req, req.body);
+        await requireWritable(cp, req, req.body);
         const { existing, groups } = await cp.clusters.plan(req.body);
         return clusterPlan(req.body, existing !== null, groups);
       },
@@ -66,18 +57,15 @@ export function clusterRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
         schema: {
           summary: 'Apply a Cluster document: create it (its CA and join token made and sealed), or change its worker pools',
           tags: ['deploy'],
-          params: NameParams,
+          params: DocumentNameParams,
           querystring: VersionQuery,
           body: ClusterDocument,
           response: { 200: Applied, 201: Applied, ...COMMON_ERRORS },
         },
       },
       async (req, reply) => {
-        const { project, name } = req.params;
-        if (req.body.metadata.project !== project || req.body.metadata.name !== name) {
-          throw new InvalidInputError(`the document names ${req.body.metadata.project}/${req.body.metadata.name} but the path ${project}/${name}: they must agree`, { field: 'metadata' });
-        }
-        await writable(req, req.body);
+        requirePathMatches(req.params, req.body);
+        await requireWritable(cp, req, req.body);
         const { cluster, created, groups } = await cp.clusters.apply(req.body, req.query.resourceVersion);
         return reply.code(created ? 201 : 200).send({ created, cluster: view(cluster), plans: clusterPlan(req.body, !created, groups) });
       },
@@ -87,7 +75,7 @@ export function clusterRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
       '/v1/clusters',
       {
         config: { access: 'viewer' },
-        schema: { summary: 'List clusters', tags: ['deploy'], querystring: ListQuery, response: { 200: pageOf(ClusterView, 'ClusterPage'), ...COMMON_ERRORS } },
+        schema: { summary: 'List clusters', tags: ['deploy'], querystring: DocumentListQuery, response: { 200: pageOf(ClusterView, 'ClusterPage'), ...COMMON_ERRORS } },
       },
       async (req) => {
         const page = await cp.clusters.list({ project: narrowProjects(projectsWith(principalOf(req), 'viewer'), req.query.project), limit: req.query.limit, cursor: req.query.cursor ?? null });
@@ -108,7 +96,7 @@ export function clusterRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
       '/v1/projects/:project/clusters/:name',
       {
         config: { access: 'viewer' },
-        schema: { summary: 'Get a cluster by name', tags: ['deploy'], params: NameParams, response: { 200: ClusterView, ...COMMON_ERRORS } },
+        schema: { summary: 'Get a cluster by name', tags: ['deploy'], params: DocumentNameParams, response: { 200: ClusterView, ...COMMON_ERRORS } },
       },
       async (req) => {
         const { project, name } = req.params;

@@ -1,15 +1,14 @@
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { InvalidInputError, NotFoundError } from '../../core/errors.js';
-import { InstanceName } from '../../core/instance.js';
+import { NotFoundError } from '../../core/errors.js';
 import { Market } from '../../core/offer.js';
 import { DeploymentDocument, DeploymentPlacement, DeploymentView } from '../../deploy/deployment.js';
 import { placementView, type DeploymentPlan, type Where } from '../../deploy/deployment-plan.js';
 import { narrowProjects, projectsWith, requireRole } from '../../identity/access.js';
 import { principalOf } from '../auth.js';
 import type { ControlPlane } from '../control-plane.js';
-import { COMMON_ERRORS, IdParams, Limit, pageOf } from '../schemas.js';
+import { COMMON_ERRORS, IdParams, pageOf } from '../schemas.js';
+import { DocumentListQuery, DocumentNameParams, requirePathMatches, requireWritable, VersionQuery } from './documents.js';
 
 const WhereView = z.object({ provider: z.string(), region: z.string(), flavor: z.string(), market: Market, priceMicrosPerHour: z.number().int() });
 
@@ -42,20 +41,11 @@ type PlanView = z.infer<typeof PlanView>;
 
 const Applied = z.object({ created: z.boolean(), deployment: DeploymentView, plan: PlanView }).meta({ id: 'DeploymentApplied' });
 
-const NameParams = z.object({ project: InstanceName, name: InstanceName }).strict();
-const ListQuery = z.object({ project: z.string().max(63).optional(), limit: Limit, cursor: z.string().max(200).optional() }).strict();
-const VersionQuery = z.object({ resourceVersion: z.coerce.number().int().min(1).optional() }).strict();
 
 /** Deployments (DKOS): `:plan` shows what an apply would change; PUT by name applies; the controller does the rest. */
 export function deploymentRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
   const hidden = (what: string) => () => new NotFoundError(`deployment ${what} does not exist`);
 
-  async function writable(req: FastifyRequest, doc: DeploymentDocument): Promise<void> {
-    const { project, name } = doc.metadata;
-    requireRole(principalOf(req), project, 'operator', () => cp.projects.notFound(project));
-    await cp.projects.mustExist(project);
-    void name;
-  }
 
   return async (app) => {
     app.post(
@@ -70,7 +60,7 @@ export function deploymentRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
         },
       },
       async (req) => {
-        await writable(req, req.body);
+        await requireWritable(cp, req, req.body);
         const { existing, plan } = await cp.deployments.plan(req.body);
         return planView(req.body, existing !== null, plan);
       },
@@ -83,21 +73,15 @@ export function deploymentRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
         schema: {
           summary: 'Apply a Deployment document: create it, or replace its spec (a rolling update when the template changes)',
           tags: ['deploy'],
-          params: NameParams,
+          params: DocumentNameParams,
           querystring: VersionQuery,
           body: DeploymentDocument,
           response: { 200: Applied, 201: Applied, ...COMMON_ERRORS },
         },
       },
       async (req, reply) => {
-        const { project, name } = req.params;
-        if (req.body.metadata.project !== project || req.body.metadata.name !== name) {
-          throw new InvalidInputError(
-            `the document names ${req.body.metadata.project}/${req.body.metadata.name} but the path ${project}/${name}: they must agree`,
-            { field: 'metadata' },
-          );
-        }
-        await writable(req, req.body);
+        requirePathMatches(req.params, req.body);
+        await requireWritable(cp, req, req.body);
         const { deployment, created, plan } = await cp.deployments.apply(req.body, req.query.resourceVersion);
         return reply.code(created ? 201 : 200).send({ created, deployment, plan: planView(req.body, !created, plan) });
       },
@@ -107,7 +91,7 @@ export function deploymentRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
       '/v1/deployments',
       {
         config: { access: 'viewer' },
-        schema: { summary: 'List deployments', tags: ['deploy'], querystring: ListQuery, response: { 200: pageOf(DeploymentView, 'DeploymentPage'), ...COMMON_ERRORS } },
+        schema: { summary: 'List deployments', tags: ['deploy'], querystring: DocumentListQuery, response: { 200: pageOf(DeploymentView, 'DeploymentPage'), ...COMMON_ERRORS } },
       },
       async (req) =>
         cp.deployments.list({ project: narrowProjects(projectsWith(principalOf(req), 'viewer'), req.query.project), limit: req.query.limit, cursor: req.query.cursor ?? null }),
@@ -126,7 +110,7 @@ export function deploymentRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
       '/v1/projects/:project/deployments/:name',
       {
         config: { access: 'viewer' },
-        schema: { summary: 'Get a deployment by name', tags: ['deploy'], params: NameParams, response: { 200: DeploymentView, ...COMMON_ERRORS } },
+        schema: { summary: 'Get a deployment by name', tags: ['deploy'], params: DocumentNameParams, response: { 200: DeploymentView, ...COMMON_ERRORS } },
       },
       async (req) => {
         const { project, name } = req.params;

@@ -15,6 +15,7 @@ import { sleep } from '../sleep.js';
 /** Long enough for cloud VMs to boot and a rollout to pass through them. */
 const DEFAULT_WAIT_SECONDS = 900;
 const POLL_MS = 1000;
+const FILE_OPTION = ['-f, --filename <file>', 'YAML or JSON file of Deployment and Cluster documents (several separated by ---)'] as const;
 
 interface FileFlags {
   filename: string;
@@ -38,7 +39,7 @@ export function registerDeployCommands(program: Command, io: CliIo): void {
   program
     .command('plan')
     .description('show what applying a file would change (per replica: create, replace, delete; prices and the monthly delta), changing nothing')
-    .requiredOption('-f, --filename <file>', 'YAML or JSON file of Deployment and Cluster documents (several separated by ---)')
+    .requiredOption(...FILE_OPTION)
     .action(async (flags: FileFlags, command: Command) => {
       const ctx = commandContext(command, io);
       const docs = await readManifest(flags.filename);
@@ -51,7 +52,7 @@ export function registerDeployCommands(program: Command, io: CliIo): void {
     program
       .command('apply')
       .description('create or update what a file describes; controllers then make it real')
-      .requiredOption('-f, --filename <file>', 'YAML or JSON file of Deployment and Cluster documents (several separated by ---)'),
+      .requiredOption(...FILE_OPTION),
   ).action(async (flags: FileFlags, command: Command) => {
     const ctx = commandContext(command, io);
     const docs = await readManifest(flags.filename);
@@ -71,7 +72,7 @@ export function registerDeployCommands(program: Command, io: CliIo): void {
     program
       .command('delete')
       .description('delete what a file describes (a deployment\'s replicas go first)')
-      .requiredOption('-f, --filename <file>', 'YAML or JSON file of Deployment and Cluster documents'),
+      .requiredOption(...FILE_OPTION),
   ).action(async (flags: FileFlags, command: Command) => {
     const ctx = commandContext(command, io);
     const docs = await readManifest(flags.filename);

@@ -104,72 +104,55 @@ const withCurrentArb = instanceArb.chain(([request, offers]) =>
     }),
 );
 
+type Instance = readonly [PlacementRequest, PlacementOffer[]];
+
+/** The exact method equals brute force: the same score (every tie-break included), or unsatisfiable when it is. */
+function exactMatchesBruteForce(arb: fc.Arbitrary<Instance>, numRuns: number): Promise<void> {
+  return fc.assert(
+    fc.asyncProperty(arb, async ([request, offers]) => {
+      const best = bruteForceBest(request, offers);
+      const result = await solve(request, offers, { method: 'exact' });
+      if (result === 'unsatisfiable') {
+        expect(describeScore(best)).toBe('unsatisfiable');
+        return;
+      }
+      expect(violation(request, offers, result.counts)).toBeNull();
+      expect(describeScore(scoreOf(request, offers, result.counts))).toBe(describeScore(best));
+      expect(result.placement.totalMicrosPerHour).toBe(offers.reduce((s, o, i) => s + o.priceMicrosPerHour * result.counts[i]!, 0));
+    }),
+    { numRuns },
+  );
+}
+
+/** The fast method is feasible, never better than the optimum, and unsatisfiable only when brute force is. */
+function fastFeasibleNeverBetter(arb: fc.Arbitrary<Instance>, numRuns: number): Promise<void> {
+  return fc.assert(
+    fc.asyncProperty(arb, async ([request, offers]) => {
+      const best = bruteForceBest(request, offers);
+      const result = await solve(request, offers, { method: 'fast' });
+      if (result === 'unsatisfiable') {
+        expect(describeScore(best)).toBe('unsatisfiable');
+        return;
+      }
+      expect(best).not.toBeNull();
+      expect(violation(request, offers, result.counts)).toBeNull();
+      expect(compareScores(scoreOf(request, offers, result.counts), best!)).toBeGreaterThanOrEqual(0);
+    }),
+    { numRuns },
+  );
+}
+
 describe('placement against brute force on small random instances', () => {
-  it('with replicas already running: the exact method is optimal, then moves as few as any optimal placement; keepCurrent keeps them all', async () => {
-    await fc.assert(
-      fc.asyncProperty(withCurrentArb, async ([request, offers]) => {
-        const best = bruteForceBest(request, offers);
-        const result = await solve(request, offers, { method: 'exact' });
-        if (result === 'unsatisfiable') {
-          expect(describeScore(best)).toBe('unsatisfiable');
-          return;
-        }
-        expect(violation(request, offers, result.counts)).toBeNull();
-        expect(describeScore(scoreOf(request, offers, result.counts))).toBe(describeScore(best));
-      }),
-      { numRuns: 300 },
-    );
-  });
+  it('the exact method reaches the brute-force optimum and is unsatisfiable exactly when brute force finds nothing', () => exactMatchesBruteForce(instanceArb, 400));
 
-  it('with replicas already running, the fast method stays feasible (keepCurrent included) and never beats the optimum', async () => {
-    await fc.assert(
-      fc.asyncProperty(withCurrentArb, async ([request, offers]) => {
-        const best = bruteForceBest(request, offers);
-        const result = await solve(request, offers, { method: 'fast' });
-        if (result === 'unsatisfiable') {
-          expect(describeScore(best)).toBe('unsatisfiable');
-          return;
-        }
-        expect(violation(request, offers, result.counts)).toBeNull();
-        expect(compareScores(scoreOf(request, offers, result.counts), best!)).toBeGreaterThanOrEqual(0);
-      }),
-      { numRuns: 300 },
-    );
-  });
+  it('the fast method is always feasible, never better than the optimum, and unsatisfiable exactly when brute force finds nothing', () =>
+    fastFeasibleNeverBetter(instanceArb, 400));
 
-  it('the exact method reaches the brute-force optimum and is unsatisfiable exactly when brute force finds nothing', async () => {
-    await fc.assert(
-      fc.asyncProperty(instanceArb, async ([request, offers]) => {
-        const best = bruteForceBest(request, offers);
-        const result = await solve(request, offers, { method: 'exact' });
-        if (result === 'unsatisfiable') {
-          expect(describeScore(best)).toBe('unsatisfiable');
-          return;
-        }
-        expect(violation(request, offers, result.counts)).toBeNull();
-        expect(describeScore(scoreOf(request, offers, result.counts))).toBe(describeScore(best));
-        expect(result.placement.totalMicrosPerHour).toBe(offers.reduce((s, o, i) => s + o.priceMicrosPerHour * result.counts[i]!, 0));
-      }),
-      { numRuns: 400 },
-    );
-  });
+  it('with replicas already running: the exact method is optimal, then moves as few as any optimal placement; keepCurrent keeps them all', () =>
+    exactMatchesBruteForce(withCurrentArb, 300));
 
-  it('the fast method is always feasible, never better than the optimum, and unsatisfiable exactly when brute force finds nothing', async () => {
-    await fc.assert(
-      fc.asyncProperty(instanceArb, async ([request, offers]) => {
-        const best = bruteForceBest(request, offers);
-        const result = await solve(request, offers, { method: 'fast' });
-        if (result === 'unsatisfiable') {
-          expect(describeScore(best)).toBe('unsatisfiable');
-          return;
-        }
-        expect(best).not.toBeNull();
-        expect(violation(request, offers, result.counts)).toBeNull();
-        expect(compareScores(scoreOf(request, offers, result.counts), best!)).toBeGreaterThanOrEqual(0);
-      }),
-      { numRuns: 400 },
-    );
-  });
+  it('with replicas already running, the fast method stays feasible (keepCurrent included) and never beats the optimum', () =>
+    fastFeasibleNeverBetter(withCurrentArb, 300));
 
   it('the fast method is optimal for the cost objective without minProviders (nested limits: cheapest first is exact)', async () => {
     const costOnly = requestArb.map((r) => ({ ...r, objective: 'cost' as const, constraints: { ...r.constraints, minProviders: undefined } }));
