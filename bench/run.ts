@@ -28,6 +28,7 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'docker', file: 'docker.ts' },
   { name: 'otlp', file: 'otlp.ts' },
   { name: 'placement', file: 'placement.ts' },
+  { name: 'deploy', file: 'deploy.ts', dialects: ['sqlite', 'postgres'] },
 ];
 
 const benchDir = dirname(fileURLToPath(import.meta.url));

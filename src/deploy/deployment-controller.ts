@@ -42,6 +42,7 @@ const REFUSALS = new Set(['Capacity', 'Quota']);
 const TEMPLATE_FAILURES = new Set(['Invalid', 'ProviderNotConfigured']);
 const TEMPLATE_FAILURE_LIMIT = 3;
 const FAILURES_KEPT = 20;
+const CREATE_PARALLELISM = 32;
 /** Instance names are the deployment's name and a random suffix, within the 63-character name limit. */
 const SUFFIX_LENGTH = 5;
 
@@ -63,7 +64,7 @@ export class DeploymentController implements Reconciler {
     opts: DeploymentControllerOptions = {},
   ) {
     this.pollMs = opts.pollMs ?? 1_000;
-    this.maxCreates = opts.maxCreatesPerPass ?? 200;
+    this.maxCreates = opts.maxCreatesPerPass ?? 1_000;
   }
 
   async reconcile(id: string): Promise<ReconcileResult | void> {
@@ -117,9 +118,12 @@ export class DeploymentController implements Reconciler {
     const healthy = replicas.filter((r) => !r.deleting && r.failure === null && r.refused === null);
     const templateBroken = [...d.status.recentFailures, ...failures].filter((f) => f.generation === d.generation && TEMPLATE_FAILURES.has(f.reason)).length >= TEMPLATE_FAILURE_LIMIT;
     const room = Math.max(0, d.spec.replicas + maxSurge - healthy.length);
-    const toCreate = templateBroken ? [] : plan.creates.slice(0, Math.min(room, this.maxCreates));
+    const toCreate = templateBroken ? [] : interleaveByProvider(plan.creates).slice(0, Math.min(room, this.maxCreates));
+    // Several at a time: each is a short write of its own, and the store's round trips, not CPU, bound them.
     const created: Instance[] = [];
-    for (const offer of toCreate) created.push(await this.createReplica(d, plan, offer));
+    for (let i = 0; i < toCreate.length; i += CREATE_PARALLELISM) {
+      created.push(...(await Promise.all(toCreate.slice(i, i + CREATE_PARALLELISM).map((offer) => this.createReplica(d, plan, offer)))));
+    }
     if (created.length > 0) {
       events.push({ type: 'ReplicasCreated', reason: 'Placed', message: `created ${created.length}: ${summarise(created)}` });
     }
@@ -276,6 +280,22 @@ export class DeploymentController implements Reconciler {
       { event: () => events },
     );
   }
+}
+
+/**
+ * New replicas in turn from each provider: the compute controller takes work in the order it was queued, and a run
+ * of one provider's creates would wait on that provider's rate limit while the others sit idle.
+ */
+function interleaveByProvider(offers: readonly PlacementOffer[]): PlacementOffer[] {
+  const queues = new Map<string, PlacementOffer[]>();
+  for (const o of offers) {
+    const q = queues.get(o.provider) ?? [];
+    q.push(o);
+    queues.set(o.provider, q);
+  }
+  const out: PlacementOffer[] = [];
+  for (let k = 0; out.length < offers.length; k++) for (const q of queues.values()) if (k < q.length) out.push(q[k]!);
+  return out;
 }
 
 function samePlacement(a: DeploymentPlacement | null, b: DeploymentPlacement | null): boolean {

@@ -1,7 +1,15 @@
 import type { StoredEvent, Store } from '../store/store.js';
 
-/** How long child events are gathered before their owners are woken (one write for a burst). */
-const BATCH_MS = 50;
+/**
+ * How long child events are gathered before their owners are woken: one wake-up for a burst (a deployment of
+ * thousands converging changes hundreds of replicas a second, and each look at it reads every replica).
+ */
+const BATCH_MS = 250;
+
+/** What the owner itself just did, or a step on the way: no reason to look at the owner again. */
+function uninteresting(e: StoredEvent): boolean {
+  return e.type === 'Created' || e.type === 'DeleteRequested' || (e.type === 'PhaseChanged' && e.reason === 'Provisioning');
+}
 
 export interface Ownership {
   /** The kind whose events wake the owner (Instance for a deployment, Deployment for a cluster). */
@@ -21,7 +29,7 @@ export class OwnerWakeup {
   private timer: NodeJS.Timeout | null = null;
   private readonly onEvents = (events: StoredEvent[]) => {
     for (const e of events) {
-      if (e.kind !== this.ownership.childKind) continue;
+      if (e.kind !== this.ownership.childKind || uninteresting(e)) continue;
       const owner = (e.facts?.labels as Record<string, string> | undefined)?.[this.ownership.ownerLabel];
       if (owner) this.pending.add(`${e.project}/${owner}`);
     }
