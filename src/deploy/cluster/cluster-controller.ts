@@ -45,6 +45,10 @@ export class ClusterController implements Reconciler {
     const wanted = await this.clusters.childDocuments(c, this.clusters.secretsOf(c), initialized);
     const problems: string[] = [];
     for (const doc of wanted) {
+      // Unchanged: nothing to apply (applying would re-plan, and a node group whose offers are backed off
+      // would answer 422 although its own controller is handling it).
+      const current = byName.get(doc.metadata.name);
+      if (current && current.deletedAt === null && JSON.stringify(current.spec) === JSON.stringify(doc.spec) && JSON.stringify(current.labels) === JSON.stringify(doc.metadata.labels)) continue;
       try {
         await this.deployments.apply(doc);
       } catch (e) {
