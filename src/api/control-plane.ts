@@ -27,10 +27,9 @@ import { Store } from '../store/store.js';
 import { textSealer } from '../runtime/sealed-text.js';
 import { DEPLOYMENT_KIND, DEPLOYMENT_LABEL, DeploymentPhase } from '../deploy/deployment.js';
 import { CLUSTER_KIND, CLUSTER_LABEL, ClusterPhase } from '../deploy/cluster/cluster.js';
-import { ClusterController } from '../deploy/cluster/cluster-controller.js';
-import { ClusterService } from '../deploy/cluster/cluster-service.js';
-import { DeploymentController } from '../deploy/deployment-controller.js';
-import { DeploymentService } from '../deploy/deployment-service.js';
+import type { ClusterService } from '../deploy/cluster/cluster-service.js';
+import type { DeploymentService } from '../deploy/deployment-service.js';
+import { openDeployPlane, type DeployPlane } from './deploy-plane.js';
 import { OwnerWakeup } from '../deploy/owner-wakeup.js';
 import { placementSources } from './placement-sources.js';
 
@@ -87,12 +86,8 @@ export class ControlPlane {
     readonly bootstrap: BootstrapOutcome,
     readonly discovery: Discovery,
     readonly runner: ControllerRunner,
-    /** Deployments (the deploy plane): plan, apply, delete; their controller runs beside the instance controller. */
-    readonly deployments: DeploymentService,
-    readonly deploymentRunner: ControllerRunner,
-    /** Clusters (kubeadm-based Kubernetes): node groups as child deployments. */
-    readonly clusters: ClusterService,
-    readonly clusterRunner: ControllerRunner,
+    /** The deploy plane: deployments and clusters, and their controllers (beside the instance controller). */
+    private readonly deploy: DeployPlane,
     readonly metrics: Metrics,
     readonly logger: Logger,
     private readonly opts: ControlPlaneOptions,
@@ -159,36 +154,31 @@ export class ControlPlane {
       const discovery = new Discovery(store, providers, { pageSize: opts.discovery?.pageSize ?? 1000, project: 'default' });
       const otlp = new OtlpMetering(store, metrics, opts.logger);
       otlp.start();
-      const deployments = new DeploymentService(store, placementSources({ store, catalog, ledger, otlp, providers: opts.providers }));
-      const deploymentRunner = new ControllerRunner({
+      const deploy = openDeployPlane({
         store,
-        reconciler: new DeploymentController(store, deployments, instances, { pollMs: opts.controller?.pollMs }),
+        instances,
+        sources: placementSources({ store, catalog, ledger, otlp, providers: opts.providers }),
+        sealer,
         logger: opts.logger,
         metrics,
-        holder: `deployment-${runner.holder}`,
-        concurrency: Math.max(1, Math.ceil((opts.controller?.concurrency ?? 32) / 4)),
-        leaseMs: (opts.controller?.leaseSeconds ?? 30) * 1000,
+        holder: runner.holder,
+        controller: opts.controller,
       });
-      const clusters = new ClusterService(store, deployments, sealer);
-      const clusterRunner = new ControllerRunner({
-        store,
-        reconciler: new ClusterController(store, clusters, deployments, { pollMs: opts.controller?.pollMs }),
-        logger: opts.logger,
-        metrics,
-        holder: `cluster-${runner.holder}`,
-        concurrency: 4,
-        leaseMs: (opts.controller?.leaseSeconds ?? 30) * 1000,
-      });
-      return new ControlPlane(
-        store, providers, catalog, prices, ledger, costModels, otlp, instances, projects, identity, bootstrap, discovery, runner, deployments, deploymentRunner, clusters, clusterRunner,
-        metrics, opts.logger, opts, key,
-      );
+      return new ControlPlane(store, providers, catalog, prices, ledger, costModels, otlp, instances, projects, identity, bootstrap, discovery, runner, deploy, metrics, opts.logger, opts, key);
     } catch (e) {
       // Whatever was opened before the failure is closed again: drivers hold sockets and state files.
       await providers?.close().catch(() => undefined);
       await store.close();
       throw e;
     }
+  }
+
+  get deployments(): DeploymentService {
+    return this.deploy.deployments;
+  }
+
+  get clusters(): ClusterService {
+    return this.deploy.clusters;
   }
 
   get publicUrl(): string | undefined {
@@ -214,8 +204,7 @@ export class ControlPlane {
   /** Starts the controllers and the periodic inventory sync in this process. */
   startBackground(): void {
     this.runner.start();
-    this.deploymentRunner.start();
-    this.clusterRunner.start();
+    for (const r of this.deploy.runners) r.start();
     for (const w of this.ownerWakeups) w.start();
     this.ledger.start();
     this.budgetWatcher = new BudgetWatcher(this.store, this.ledger, new BudgetService(this.store, this.ledger), this.runner.holder, this.logger);
@@ -244,10 +233,10 @@ export class ControlPlane {
   async resync(): Promise<void> {
     try {
       await this.instances.scheduleUnsettled();
-      const deployments = await this.store.idsInPhases(DEPLOYMENT_KIND, [...DeploymentPhase.options].filter((p) => p !== 'Deleted'));
-      await this.store.enqueueMissing(DEPLOYMENT_KIND, deployments, Date.now());
-      const clusters = await this.store.idsInPhases(CLUSTER_KIND, [...ClusterPhase.options].filter((p) => p !== 'Deleted'));
-      await this.store.enqueueMissing(CLUSTER_KIND, clusters, Date.now());
+      // Deployments and clusters are looked at again too: other processes' changes reach them only this way.
+      for (const [kind, phases] of [[DEPLOYMENT_KIND, DeploymentPhase.options], [CLUSTER_KIND, ClusterPhase.options]] as const) {
+        await this.store.enqueueMissing(kind, await this.store.idsInPhases(kind, phases.filter((p) => p !== 'Deleted')), Date.now());
+      }
       await this.store.pruneIdempotent(new Date(Date.now() - IDEMPOTENCY_RETENTION_MS));
     } catch (e) {
       this.logger.warn({ err: { message: (e as Error).message } }, 'resync failed; will retry');
@@ -275,8 +264,7 @@ export class ControlPlane {
     if (this.discoveryKickoff) clearTimeout(this.discoveryKickoff);
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     for (const w of this.ownerWakeups) w.stop();
-    await this.clusterRunner.stop();
-    await this.deploymentRunner.stop();
+    for (const r of [...this.deploy.runners].reverse()) await r.stop();
     await this.runner.stop();
     await this.budgetWatcher?.stop();
     await this.ledger.stop();
