@@ -101,6 +101,13 @@ export class InstanceController implements Reconciler {
     if (!observed) {
       if (inst.status.externalId !== null) return this.onMissing(inst);
       // 3. Nothing at the provider for this token: create (idempotent under the same token anyway).
+      let userData: string | null;
+      try {
+        userData = inst.spec.userData === null ? null : this.openUserData(inst.spec.userData);
+      } catch {
+        await this.fail(inst, 'Invalid', 'the user data is sealed under another secret key than this server\'s (or was altered): give it in the clear, or seal it with this server');
+        return;
+      }
       observed = await driver.create(
         {
           tesseraId: inst.id,
@@ -110,7 +117,7 @@ export class InstanceController implements Reconciler {
           flavor: inst.spec.flavor,
           image: inst.spec.image,
           market: inst.spec.market,
-          userData: inst.spec.userData === null ? null : this.openUserData(inst.spec.userData),
+          userData,
           labels: inst.labels,
           powerOn: inst.spec.powerState === 'on',
         },

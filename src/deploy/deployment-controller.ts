@@ -38,8 +38,12 @@ export interface DeploymentControllerOptions {
 }
 
 const REFUSALS = new Set(['Capacity', 'Quota']);
-/** Failures that mean the template cannot work anywhere: after this many in one generation, replacing stops. */
-const TEMPLATE_FAILURES = new Set(['Invalid', 'ProviderNotConfigured']);
+/**
+ * Failures that mean the template cannot work (the provider refused it as invalid): after this many in one
+ * generation, replacing stops. A replica lost with its provider (ProviderNotConfigured) is not one: its
+ * replacement is placed on the providers there are.
+ */
+const TEMPLATE_FAILURES = new Set(['Invalid']);
 const TEMPLATE_FAILURE_LIMIT = 3;
 const FAILURES_KEPT = 20;
 const CREATE_PARALLELISM = 32;

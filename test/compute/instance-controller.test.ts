@@ -244,6 +244,17 @@ describe.each(DIALECTS)('instance controller on %s', (dialect) => {
       expect(failed.status.message).toMatch(/fix the instance spec and create it again/);
     });
 
+    it('user data sealed under another key (or altered) → Failed(Invalid) before anything reaches the provider', async () => {
+      const sim = simOf('plain');
+      const creates = sim.simState().calls.create;
+      const r = await post({ name: 'foreign-seal', provider: 'plain', flavor: 'small', userData: 'tessera-sealed:v1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA==:AAAA' });
+      expect(r.statusCode).toBe(202);
+      const failed = await settledIn(json(r).id, ['Failed'], 10_000);
+      expect(failed.status.reason).toBe('Invalid');
+      expect(failed.status.message).toMatch(/sealed under another secret key/);
+      expect(sim.simState().calls.create).toBe(creates);
+    });
+
     it('an Invalid error from the provider → Failed(Invalid) at once, not retried', async () => {
       const sim = simOf('strict');
       const r = await post({ name: 'refused', provider: 'strict', flavor: 'small' });
