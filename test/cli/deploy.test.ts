@@ -119,6 +119,7 @@ describe('tessera plan, apply, get and delete -f', () => {
     expect(table.stdout).toMatch(/web\s+default\s+3\/3\s+3\s+Available\s+0\.036\s+3×cheap\/r2/);
     const detail = await runCli(['get', 'deployment', 'web'], { url });
     expect(detail.stdout).toMatch(/avoiding\s+cheap\/r1\/medium until .*Capacity/);
+    expect(detail.stdout.match(/replica web-[a-z0-9]{5}\s+Running on cheap\/r2\/medium/g)).toHaveLength(3);
 
     // What each deployment costs comes with its replicas' label.
     const cost = await runCli(['cost', 'report', '--by', 'label:tessera.io/deployment', '-o', 'json'], { url });

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import type { Deployment } from '../../deploy/deployment.js';
+import { DEPLOYMENT_LABEL, TEMPLATE_LABEL, type Deployment } from '../../deploy/deployment.js';
 import { formatUsd } from '../../core/money.js';
 import { backoffScope } from '../../deploy/deployment-plan.js';
-import type { Page } from '../api-types.js';
+import type { Instance, Page } from '../api-types.js';
 import { commandContext, type CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { age, labelsText } from '../format.js';
@@ -46,7 +46,14 @@ export function registerGetCommand(program: Command, io: CliIo): void {
       const collection = `${kind}s`;
       if (name !== undefined) {
         const found = await ctx.client.get<Deployment | ClusterView>(`/v1/projects/${encodeURIComponent(flags.project ?? 'default')}/${collection}/${encodeURIComponent(name)}`);
-        ctx.printer.result(found, () => (kind === 'deployment' ? deploymentDetail(found as Deployment) : clusterDetail(found as ClusterView)));
+        if (kind === 'cluster' || ctx.printer.format !== 'table') {
+          ctx.printer.result(found, () => (kind === 'deployment' ? deploymentDetail(found as Deployment, []) : clusterDetail(found as ClusterView)));
+          return;
+        }
+        // A person reading one deployment also wants its replicas: where each runs and how it is.
+        const d = found as Deployment;
+        const replicas = (await ctx.client.get<Page<Instance>>('/v1/instances', { project: d.project, selector: `${DEPLOYMENT_LABEL}=${d.name}`, limit: REPLICAS_SHOWN + 1 })).items;
+        ctx.printer.result(found, () => deploymentDetail(d, replicas));
         return;
       }
       const items = await listAll(ctx, `/v1/${collection}`, flags.project);
@@ -81,7 +88,10 @@ function deploymentTable(items: Deployment[]): TableView {
   };
 }
 
-function deploymentDetail(d: Deployment): DetailView {
+/** Replicas listed under one deployment's detail; `tessera instance list -l tessera.io/deployment=NAME` has them all. */
+const REPLICAS_SHOWN = 20;
+
+function deploymentDetail(d: Deployment, replicas: Instance[]): DetailView {
   const s = d.status;
   const fields: DetailView['fields'] = [
     ['name', `${d.project}/${d.name} (${d.id})`],
@@ -97,6 +107,10 @@ function deploymentDetail(d: Deployment): DetailView {
   for (const b of s.backoff) fields.push(['avoiding', `${backoffScope(b)} until ${b.until}: ${b.reason} (${b.message})`]);
   for (const f of s.recentFailures.slice(-5)) fields.push(['failure', `${f.at} ${f.replica} on ${f.provider}/${f.region}: ${f.reason}; ${f.action}`]);
   for (const c of s.conditions) fields.push([`condition ${c.type}`, `${c.status} ${c.reason}: ${c.message}`]);
+  for (const i of replicas.slice(0, REPLICAS_SHOWN)) {
+    fields.push([`replica ${i.name}`, `${i.status.phase}${i.deletedAt ? ' (deleting)' : ''} on ${i.spec.provider}/${i.spec.region}/${i.spec.flavor}${i.labels[TEMPLATE_LABEL] !== s.templateHash ? ' (old template)' : ''}`]);
+  }
+  if (replicas.length > REPLICAS_SHOWN) fields.push(['replicas', `… and more: tessera instance list -l ${DEPLOYMENT_LABEL}=${d.name} --all`]);
   return { fields };
 }
 
