@@ -6,7 +6,7 @@ import type { CreateRequest } from '../../src/providers/driver.js';
 import type { SimDriver } from '../../src/providers/sim/driver.js';
 import { isSealed, textSealer } from '../../src/runtime/sealed-text.js';
 import { loadSecretKey } from '../../src/runtime/secrets.js';
-import { eventually, simProvider, startTestPlane, type TestPlane } from '../support/control-plane.js';
+import { eventually, simProvider, startTestPlane, TEST_ADMIN_TOKEN, type TestPlane } from '../support/control-plane.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { commandText, parseUserData, spkiHashWithNodeCrypto } from './cluster/cluster-fixtures.js';
 
@@ -110,6 +110,27 @@ describe('clusters on simulated providers', () => {
     const edge = parseUserData(sent.get((await nodes('kay-edge'))[0]!.id)!);
     expect(edge.kind('JoinConfiguration').nodeRegistration?.taints).toEqual([{ key: 'example.com/edge', value: 'true', effect: 'NoSchedule' }]);
     expect(edge.file('/etc/kubernetes/pki/ca.key')).toBeUndefined();
+  });
+
+  it('the watch stream carries the cluster as the API shows it: never its sealed secrets', async () => {
+    const url = await t.anonymous.listen({ port: 0, host: '127.0.0.1' });
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(), 10_000);
+    let text = '';
+    try {
+      const res = await fetch(`${url}/v1/watch?kind=Cluster&after=0`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }, signal: ac.signal });
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body!) {
+        text += decoder.decode(chunk as Uint8Array, { stream: true });
+        if (text.includes('event: Ready')) break;
+      }
+    } finally {
+      clearTimeout(timer);
+      ac.abort();
+    }
+    expect(text).toContain('event: Ready');
+    expect(text).toContain('"caCertHash":"sha256:');
+    expect(text).not.toContain('sealedSecrets');
   });
 
   it('the first control-plane machine, lost after init, is replaced by one that joins: never a second kubeadm init', async () => {

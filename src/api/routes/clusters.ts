@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { NotFoundError } from '../../core/errors.js';
-import { ClusterDocument, ClusterView, type Cluster } from '../../deploy/cluster/cluster.js';
+import { ClusterDocument, clusterView, ClusterView } from '../../deploy/cluster/cluster.js';
 import type { NodeGroupPlan } from '../../deploy/cluster/cluster-service.js';
 import { narrowProjects, projectsWith, requireRole } from '../../identity/access.js';
 import { principalOf } from '../auth.js';
@@ -16,11 +16,6 @@ const ClusterPlan = z
 const Applied = z.object({ created: z.boolean(), cluster: ClusterView, plans: ClusterPlan }).meta({ id: 'ClusterApplied' });
 
 
-/** The API's view of a cluster: everything but its sealed secrets. */
-function view(c: Cluster): z.infer<typeof ClusterView> {
-  const { sealedSecrets: _sealed, ...status } = c.status;
-  return { ...c, status };
-}
 
 function clusterPlan(doc: ClusterDocument, exists: boolean, groups: NodeGroupPlan[]): z.infer<typeof ClusterPlan> {
   return { project: doc.metadata.project, name: doc.metadata.name, exists, deployments: groups.map((g) => planView(g.document, g.exists, g.plan)) };
@@ -67,7 +62,7 @@ export function clusterRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
         requirePathMatches(req.params, req.body);
         await requireWritable(cp, req, req.body);
         const { cluster, created, groups } = await cp.clusters.apply(req.body, req.query.resourceVersion);
-        return reply.code(created ? 201 : 200).send({ created, cluster: view(cluster), plans: clusterPlan(req.body, !created, groups) });
+        return reply.code(created ? 201 : 200).send({ created, cluster: clusterView(cluster), plans: clusterPlan(req.body, !created, groups) });
       },
     );
 
@@ -79,7 +74,7 @@ export function clusterRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
       },
       async (req) => {
         const page = await cp.clusters.list({ project: narrowProjects(projectsWith(principalOf(req), 'viewer'), req.query.project), limit: req.query.limit, cursor: req.query.cursor ?? null });
-        return { items: page.items.map(view), nextCursor: page.nextCursor };
+        return { items: page.items.map(clusterView), nextCursor: page.nextCursor };
       },
     );
 
@@ -89,7 +84,7 @@ export function clusterRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
         config: { access: 'viewer' },
         schema: { summary: 'Get a cluster', tags: ['deploy'], params: IdParams, response: { 200: ClusterView, ...COMMON_ERRORS } },
       },
-      async (req) => view(await cp.clusters.get(req.params.id, projectsWith(principalOf(req), 'viewer'))),
+      async (req) => clusterView(await cp.clusters.get(req.params.id, projectsWith(principalOf(req), 'viewer'))),
     );
 
     app.get(
@@ -103,7 +98,7 @@ export function clusterRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
         requireRole(principalOf(req), project, 'viewer', hidden(`${project}/${name}`));
         const c = await cp.clusters.findByName(project, name);
         if (!c) throw new NotFoundError(`cluster ${project}/${name} does not exist: list clusters with GET /v1/clusters (tessera get clusters)`);
-        return view(c);
+        return clusterView(c);
       },
     );
 
@@ -117,7 +112,7 @@ export function clusterRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
         const principal = principalOf(req);
         const c = await cp.clusters.get(req.params.id, projectsWith(principal, 'viewer'));
         requireRole(principal, c.project, 'operator', hidden(req.params.id));
-        return reply.code(202).send(view(await cp.clusters.delete(c.id, req.query.resourceVersion)));
+        return reply.code(202).send(clusterView(await cp.clusters.delete(c.id, req.query.resourceVersion)));
       },
     );
   };

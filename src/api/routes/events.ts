@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { StoredEvent } from '../../store/store.js';
+import { CLUSTER_KIND, clusterView, type Cluster } from '../../deploy/cluster/cluster.js';
 import { narrowProjects, projectsWith } from '../../identity/access.js';
 import { principalOf } from '../auth.js';
 import type { ControlPlane } from '../control-plane.js';
@@ -96,7 +97,9 @@ export function eventRoutes(cp: ControlPlane): FastifyPluginAsyncZod {
         let pumping = false;
         let again = false;
         const send = async (e: StoredEvent) => {
-          const resource = await cp.store.get(e.kind, e.resourceId);
+          const stored = await cp.store.get(e.kind, e.resourceId);
+          // A cluster's sealed secrets never leave the server, not even as ciphertext.
+          const resource = stored && e.kind === CLUSTER_KIND ? clusterView(stored as Cluster) : stored;
           // The event's facts are the metering ledger's input; the stream carries the resource itself.
           const { facts: _facts, ...event } = e;
           res.write(`id: ${e.seq}\nevent: ${e.type}\ndata: ${JSON.stringify({ ...event, resource })}\n\n`);

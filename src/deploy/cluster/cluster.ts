@@ -519,3 +519,9 @@ export function initialClusterStatus(): ClusterStatus {
     sealedSecrets: null,
   };
 }
+
+/** A cluster as anyone outside Tessera sees it (the API, the watch stream): without its sealed secrets. */
+export function clusterView(c: Cluster): Resource<ClusterSpec, ClusterStatusView> {
+  const { sealedSecrets: _sealed, ...status } = c.status;
+  return { ...c, status };
+}
