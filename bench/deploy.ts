@@ -9,7 +9,7 @@
  */
 import type { ControlPlane } from '../src/api/control-plane.js';
 import { INSTANCE_KIND } from '../src/core/instance.js';
-import type { DeploymentDocument } from '../src/deploy/deployment.js';
+import { DeploymentDocument } from '../src/deploy/deployment.js';
 import type { SimConfigInput } from '../src/providers/sim/config.js';
 import { createBenchDatabase, dialectsFromArgs, type BenchDialect } from './lib/bench-database.js';
 import { openControlPlane, simProvider } from './lib/control-plane.js';
@@ -56,17 +56,11 @@ async function main(): Promise<void> {
 }
 
 function deployment(): DeploymentDocument {
-  return {
-    apiVersion: 'tessera.io/v1',
+  return DeploymentDocument.parse({
     kind: 'Deployment',
-    metadata: { name: 'bench', project: 'default', labels: {} },
-    spec: {
-      replicas: REPLICAS,
-      template: { image: 'ubuntu-24.04', requirements: { vcpus: 2, memoryGiB: 4, gpus: 0 }, labels: {} },
-      placement: { objective: 'spread', spreadBy: 'region', spot: false, preferPrivate: false, backoffSeconds: 600 },
-      strategy: { type: 'RollingUpdate', maxSurge: '25%', maxUnavailable: '25%' },
-    },
-  };
+    metadata: { name: 'bench' },
+    spec: { replicas: REPLICAS, template: { requirements: { vcpus: 2, memoryGiB: 4 } }, placement: { objective: 'spread', spreadBy: 'region' } },
+  });
 }
 
 /** A fresh database and fresh providers; starts the controllers, runs `act`, waits until REPLICAS are Running. */

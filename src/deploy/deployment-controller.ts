@@ -22,7 +22,7 @@ import { backoffScope, placementView, type DeploymentPlan } from './deployment-p
 import { activeBackoff, type DeploymentService } from './deployment-service.js';
 import { offerName, type PlacementOffer } from './placement/index.js';
 import type { Replica } from './replica.js';
-import { replicaOf } from './replica.js';
+import { judgementOf, replicaOf } from './replica.js';
 
 /** What the deployment controller needs of the compute plane: create an instance where it was placed, delete one. */
 export interface InstancePort {
@@ -79,7 +79,8 @@ export class DeploymentController implements Reconciler {
 
     const now = Date.now();
     const nowIso = new Date(now).toISOString();
-    const replicas = owned.map(replicaOf);
+    const judgement = judgementOf(d.spec, now);
+    const replicas = owned.map((i) => replicaOf(i, judgement));
     const events: EventInput[] = [];
 
     // 1. Offers that refused a replica are avoided for a while: the plan below places around them. Capacity is
@@ -194,7 +195,7 @@ export class DeploymentController implements Reconciler {
   }
 
   private async reconcileDelete(d: Deployment, owned: Instance[]): Promise<ReconcileResult | void> {
-    const left = owned.map(replicaOf);
+    const left = owned.map((i) => replicaOf(i, judgementOf(d.spec)));
     for (const r of left.filter((x) => !x.deleting)) await this.instances.delete(r.id);
     if (left.length === 0) {
       await this.store.update<DeploymentSpec, DeploymentStatus>(

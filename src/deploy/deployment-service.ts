@@ -14,7 +14,7 @@ import {
 } from './deployment.js';
 import { planDeployment, type DeploymentPlan } from './deployment-plan.js';
 import { placementOffers, type PlacementSources } from './placement-offers.js';
-import { replicaOf } from './replica.js';
+import { judgementOf, replicaOf } from './replica.js';
 
 export interface DeploymentListQuery {
   project?: string | string[];
@@ -51,7 +51,8 @@ export class DeploymentService {
   /** Plans `spec` for the replicas given (the controller's view and the API's share this). */
   async planFor(project: string, spec: DeploymentSpec, replicas: Instance[], backoff: RegionBackoff[], keepRunning = false): Promise<DeploymentPlan> {
     const offers = await placementOffers(this.sources, { project, image: spec.template.image, workUnit: spec.placement.objective === 'priceperf' ? spec.placement.workUnit : undefined });
-    return planDeployment({ spec, replicas: replicas.map(replicaOf), offers, backoff, keepRunning });
+    const judgement = judgementOf(spec);
+    return planDeployment({ spec, replicas: replicas.map((i) => replicaOf(i, judgement)), offers, backoff, keepRunning });
   }
 
   /**

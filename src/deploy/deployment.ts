@@ -72,6 +72,11 @@ export const PlacementPolicy = z
     preferPrivate: z.boolean().default(false),
     /** A region that refused a replica (capacity, quota) is avoided this long, as SkyPilot's failover does. */
     backoffSeconds: z.number().int().min(0).max(86_400).default(600),
+    /**
+     * A replica its provider has kept failing to create for this long (errors, an outage, an open circuit) is
+     * re-placed elsewhere like a refused one, and its region backed off.
+     */
+    failoverAfterSeconds: z.number().int().min(1).max(86_400).default(300),
   })
   .strict()
   .refine((p) => p.objective !== 'priceperf' || p.workUnit !== undefined, {

@@ -23,8 +23,9 @@ export interface Replica {
    */
   failure: { reason: string; message: string } | null;
   /**
-   * An offer refused it (capacity, quota) and the compute controller is still retrying there: the deployment
-   * re-places it at once rather than waiting, and avoids that region for a while.
+   * An offer refused it (capacity, quota), or its provider has kept failing to create it for failoverAfterSeconds,
+   * and the compute controller is still retrying there: the deployment re-places it rather than waiting, and
+   * avoids that offer (capacity) or region (anything else) for a while.
    */
   refused: { errorClass: string; message: string } | null;
   /** What it costs where it is, as recorded when it was placed. */
@@ -33,10 +34,22 @@ export interface Replica {
 
 const REFUSALS = new Set(['Capacity', 'Quota']);
 
-export function replicaOf(i: Instance): Replica {
+/** When a replica the provider keeps failing to create counts as refused (PlacementPolicy.failoverAfterSeconds). */
+export interface Judgement {
+  now: number;
+  failoverAfterMs: number;
+}
+
+export function judgementOf(spec: { placement: { failoverAfterSeconds: number } }, now = Date.now()): Judgement {
+  return { now, failoverAfterMs: spec.placement.failoverAfterSeconds * 1000 };
+}
+
+export function replicaOf(i: Instance, judgement: Judgement): Replica {
   const providerError = i.status.conditions.find((c) => c.type === 'ProviderError' && c.status === 'True');
   const drift = i.status.conditions.find((c) => c.type === 'Drifted' && c.status === 'True');
   const stillTrying = i.status.phase === 'Pending' || i.status.phase === 'Provisioning';
+  const failingSince = providerError ? Date.parse(providerError.lastTransitionTime) : Infinity;
+  const givenUp = judgement.now - failingSince >= judgement.failoverAfterMs;
   return {
     id: i.id,
     name: i.name,
@@ -55,8 +68,13 @@ export function replicaOf(i: Instance): Replica {
           ? { reason: drift.reason, message: drift.message }
           : null,
     refused:
-      stillTrying && providerError && REFUSALS.has(providerError.reason) && i.status.externalId === null
-        ? { errorClass: providerError.reason, message: providerError.message }
+      stillTrying && providerError && i.status.externalId === null && (REFUSALS.has(providerError.reason) || givenUp)
+        ? {
+            errorClass: providerError.reason,
+            message: REFUSALS.has(providerError.reason)
+              ? providerError.message
+              : `${providerError.message} (failing for ${Math.round((judgement.now - failingSince) / 1000)} s)`,
+          }
         : null,
     priceMicrosPerHour: i.status.scheduling?.priceMicrosPerHour ?? null,
   };
