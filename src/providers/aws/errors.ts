@@ -1,4 +1,5 @@
 import { ProviderError, type ErrorClass } from '../driver.js';
+import { SOCKET_ERROR_CODES } from '../socket-errors.js';
 
 /**
  * Maps what @aws-sdk/client-ec2 throws — once its own retries are spent — to Tessera's error classes. Two shapes
@@ -31,7 +32,6 @@ const CREDENTIALS = new Set(['AuthFailure', 'SignatureDoesNotMatch', 'InvalidCli
 const TRANSIENT_CLIENT = new Set(['IncorrectInstanceState', 'RequestExpired']);
 
 /** Transport failures: EC2 was not reached, or did not answer in time. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTDOWN']);
 
 interface SdkError {
   name?: string;
@@ -56,7 +56,7 @@ export function classifyEc2Error(e: unknown, ctx: Ec2CallContext): ProviderError
   if (status === undefined) {
     // No HTTP answer at all: the socket failed or the SDK gave up waiting.
     const netCode = err.code ?? code;
-    if (NETWORK_CODES.has(netCode) || code === 'TimeoutError' || code === 'RequestTimeout' || /socket hang up/i.test(said)) {
+    if (SOCKET_ERROR_CODES.has(netCode) || code === 'TimeoutError' || code === 'RequestTimeout' || /socket hang up/i.test(said)) {
       const endpoint = ctx.endpoint ?? `the EC2 endpoint of ${ctx.region}`;
       return new ProviderError('Retryable', `${where}: ${endpoint} did not answer${tries} (${netCode}: ${said}); Tessera retries`, ctx.provider, netCode);
     }

@@ -1,4 +1,5 @@
 import { ProviderError, type ErrorClass } from '../driver.js';
+import { SOCKET_ERROR_CODES } from '../socket-errors.js';
 
 /**
  * Maps what the Azure SDKs throw to Tessera's error classes. Four shapes arrive:
@@ -40,7 +41,8 @@ const INVALID_CODES = new Set([
 const NOT_FOUND_CODES = new Set(['ResourceNotFound', 'NotFound']);
 /** ARM asks to come back later: another operation holds the resource, or the platform will retry itself. */
 const TRANSIENT_CODES = new Set(['RetryableError', 'AnotherOperationInProgress', 'OperationPreempted', 'Conflict', 'InternalExecutionError', 'InternalOperationError', 'GatewayTimeout', 'ServerTimeout']);
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'REQUEST_SEND_ERROR']);
+/** The sockets' own codes, and the Azure pipeline's for a request that never got an answer. */
+const SOCKET_CODES = new Set([...SOCKET_ERROR_CODES, 'ESOCKETTIMEDOUT', 'REQUEST_SEND_ERROR']);
 
 const LRO_FAILURE = /^The long-running operation has failed\. ([^.\s]+)\. ([\s\S]*)$/;
 

@@ -1,4 +1,5 @@
 import { ProviderError, type ErrorClass } from '../driver.js';
+import { SOCKET_ERROR_CODES } from '../socket-errors.js';
 
 /**
  * Maps what dockerode throws to Tessera's error classes. Two shapes arrive: a socket error (`code` such as
@@ -23,19 +24,13 @@ interface DockerodeError {
   json?: unknown;
 }
 
-/** Socket-level failures: the engine is down, restarting, unreachable or too slow right now. */
+/**
+ * Socket-level failures: the engine is down, restarting, unreachable or too slow right now (ECONNRESET is also
+ * a request timeout here: docker-modem destroys the socket).
+ */
 const UNREACHABLE_CODES = new Set([
+  ...SOCKET_ERROR_CODES,
   'ENOENT', // no socket file: dockerd is not running
-  'ECONNREFUSED',
-  'ECONNRESET', // also a request timeout: docker-modem destroys the socket
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'EAI_AGAIN',
-  'ENOTFOUND',
 ]);
 
 export function statusOf(e: unknown): number | undefined {

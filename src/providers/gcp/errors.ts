@@ -1,4 +1,5 @@
 import { ProviderError, type ErrorClass } from '../driver.js';
+import { SOCKET_ERROR_CODES } from '../socket-errors.js';
 
 /**
  * Maps what the Compute Engine SDK throws, and what a failed Operation carries, to Tessera's error classes.
@@ -50,17 +51,9 @@ export interface ApiFailure {
   oauthError: string | null;
 }
 
+/** The sockets' own codes, and undici's and the fetch timeouts' (the REST transport runs on fetch). */
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'EAI_AGAIN',
-  'ENOTFOUND',
+  ...SOCKET_ERROR_CODES,
   'UND_ERR_SOCKET',
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
