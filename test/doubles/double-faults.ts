@@ -16,3 +16,53 @@ export interface DoubleFaults {
   /** Added to every answer (slow responses). */
   latencyMs: number;
 }
+
+/**
+ * The switches every double keeps alike: server errors counted down, the quota flag, dropped create answers and
+ * added latency. Throttling and capacity differ per cloud (what is sent, and where it applies) and stay with each.
+ */
+export abstract class FaultSwitches {
+  latencyMs = 0;
+  private serverErrors = 0;
+  private quota = false;
+  private drops = 0;
+
+  serverErrorNext(n: number): void {
+    this.serverErrors = n;
+  }
+
+  quotaExceeded(on: boolean): void {
+    this.quota = on;
+  }
+
+  dropNextCreateResponse(): void {
+    this.drops += 1;
+  }
+
+  // ---- What the double consults ----
+
+  /** Whether the call at hand meets one of the pending server errors (using it up). */
+  takeServerError(): boolean {
+    if (this.serverErrors === 0) return false;
+    this.serverErrors -= 1;
+    return true;
+  }
+
+  /** True once per dropNextCreateResponse: the create just processed gets no answer. */
+  takeDropCreate(): boolean {
+    if (this.drops === 0) return false;
+    this.drops -= 1;
+    return true;
+  }
+
+  get quotaOn(): boolean {
+    return this.quota;
+  }
+
+  protected resetSwitches(): void {
+    this.latencyMs = 0;
+    this.serverErrors = 0;
+    this.quota = false;
+    this.drops = 0;
+  }
+}

@@ -1,5 +1,5 @@
 import { ArmError } from './arm-error.js';
-import type { DoubleFaults } from '../double-faults.js';
+import { FaultSwitches, type DoubleFaults } from '../double-faults.js';
 
 export type { DoubleFaults } from '../double-faults.js';
 
@@ -20,16 +20,12 @@ export interface InjectedCreateFailure {
  * `capacityAnswer = 'SkuNotAvailable'`, the 409 Azure gives at once when a size cannot be had there; quota is the
  * 409 `OperationNotAllowed` Compute answers when the regional vCPU quota would be exceeded.
  */
-export class ArmFaults implements DoubleFaults {
-  latencyMs = 0;
+export class ArmFaults extends FaultSwitches implements DoubleFaults {
   /** Seconds a throttled caller is told to wait. */
   retryAfterSeconds = 1;
   capacityAnswer: 'AllocationFailed' | 'SkuNotAvailable' = 'AllocationFailed';
   private throttles = 0;
-  private serverErrors = 0;
-  private dropCreate = false;
   private capacityLocation: string | null = null;
-  private quota = false;
   private createFailures: InjectedCreateFailure[] = [];
 
   throttleNext(n: number): void {
@@ -40,18 +36,6 @@ export class ArmFaults implements DoubleFaults {
     this.capacityLocation = location?.toLowerCase() ?? null;
   }
 
-  quotaExceeded(on: boolean): void {
-    this.quota = on;
-  }
-
-  serverErrorNext(n: number): void {
-    this.serverErrors = n;
-  }
-
-  dropNextCreateResponse(): void {
-    this.dropCreate = true;
-  }
-
   /** The next VM create meets this error (queued: several calls fail several creates in turn). */
   failNextCreate(failure: InjectedCreateFailure): void {
     this.createFailures.push(failure);
@@ -59,13 +43,10 @@ export class ArmFaults implements DoubleFaults {
 
   /** Clears every pending fault. */
   reset(): void {
+    this.resetSwitches();
     this.throttles = 0;
-    this.serverErrors = 0;
-    this.dropCreate = false;
     this.capacityLocation = null;
-    this.quota = false;
     this.createFailures = [];
-    this.latencyMs = 0;
     this.capacityAnswer = 'AllocationFailed';
   }
 
@@ -82,17 +63,10 @@ export class ArmFaults implements DoubleFaults {
         { 'retry-after': String(this.retryAfterSeconds) },
       );
     }
-    if (this.serverErrors > 0) {
-      this.serverErrors--;
+    if (this.takeServerError()) {
       return new ArmError(500, 'InternalServerError', 'Encountered internal server error. Diagnostic information: injected by the ARM double.');
     }
     return null;
-  }
-
-  takeDropCreate(): boolean {
-    const drop = this.dropCreate;
-    this.dropCreate = false;
-    return drop;
   }
 
   /** Whether a VM in `location` (Azure zone `zone`, if any) meets the capacity fault. */
@@ -100,10 +74,6 @@ export class ArmFaults implements DoubleFaults {
     const at = this.capacityLocation;
     if (at === null) return false;
     return at === location.toLowerCase() || (zone !== null && at === `${location.toLowerCase()}-${zone}`);
-  }
-
-  get quotaOn(): boolean {
-    return this.quota;
   }
 
   takeCreateFailure(): InjectedCreateFailure | undefined {

@@ -234,7 +234,7 @@ export class Ec2Double {
       if (params.get('DryRun') === 'true') throw new Ec2Error('DryRunOperation', 412, 'Request would have succeeded, but DryRun flag is set.');
       const members = handler({ account: this.account, region, params, now: this.account.now() });
       responseBody = successBody(action, call.requestId, members);
-      if (action === 'RunInstances' && this.faults.takeDrop()) {
+      if (action === 'RunInstances' && this.faults.takeDropCreate()) {
         call.dropped = true;
         await this.delay();
         req.socket.destroy();

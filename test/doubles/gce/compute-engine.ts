@@ -409,7 +409,7 @@ export class ComputeEngine {
   private insertFailure(project: string, zone: string, region: string, machineType: MachineTypeSpec): OperationFailure | null {
     const capacity = this.faults.capacityFor(zone, region);
     if (capacity) return capacityFailure(capacity, project, zone);
-    if (this.faults.quotaOn()) {
+    if (this.faults.quotaOn) {
       return {
         code: 'QUOTA_EXCEEDED',
         message: `Quota 'CPUS' exceeded.  Limit: ${Math.max(0, machineType.guestCpus - 1).toFixed(1)} in region ${region}.`,

@@ -1,5 +1,5 @@
 import { backendError, rateLimited, type GceError } from './gce-error.js';
-import type { DoubleFaults } from '../double-faults.js';
+import { FaultSwitches, type DoubleFaults } from '../double-faults.js';
 
 export type { DoubleFaults } from '../double-faults.js';
 
@@ -13,16 +13,14 @@ export type CapacityCode = 'ZONE_RESOURCE_POOL_EXHAUSTED' | 'ZONE_RESOURCE_POOL_
  * is looked at, as Google's front end would; capacity and quota make the OPERATION of an insert (or start) fail,
  * which is where GCE reports them — the insert call itself succeeds.
  */
-export class GceFaults implements DoubleFaults {
-  latencyMs = 0;
+export class GceFaults extends FaultSwitches implements DoubleFaults {
   private throttles: ThrottleKind[] = [];
-  private serverErrors = 0;
   private capacity: { location: string; code: CapacityCode } | null = null;
-  private quota = false;
-  private dropCreate = false;
   private readonly denied = new Set<string>();
 
-  constructor(private readonly retryAfterSeconds: number) {}
+  constructor(private readonly retryAfterSeconds: number) {
+    super();
+  }
 
   throttleNext(n: number, kind: ThrottleKind = { status: 403, reason: 'rateLimitExceeded' }): void {
     this.throttles = Array.from({ length: n }, () => kind);
@@ -30,18 +28,6 @@ export class GceFaults implements DoubleFaults {
 
   capacityIn(location: string | null, code: CapacityCode = 'ZONE_RESOURCE_POOL_EXHAUSTED'): void {
     this.capacity = location === null ? null : { location, code };
-  }
-
-  quotaExceeded(on: boolean): void {
-    this.quota = on;
-  }
-
-  serverErrorNext(n: number): void {
-    this.serverErrors = n;
-  }
-
-  dropNextCreateResponse(): void {
-    this.dropCreate = true;
   }
 
   /** Withdraws one IAM permission from every caller (null restores them all). */
@@ -56,10 +42,7 @@ export class GceFaults implements DoubleFaults {
   takeCallFault(): GceError | undefined {
     const throttle = this.throttles.shift();
     if (throttle) return rateLimited(throttle.status, throttle.reason, this.retryAfterSeconds);
-    if (this.serverErrors > 0) {
-      this.serverErrors -= 1;
-      return backendError();
-    }
+    if (this.takeServerError()) return backendError();
     return undefined;
   }
 
@@ -67,17 +50,6 @@ export class GceFaults implements DoubleFaults {
   capacityFor(zone: string, region: string): CapacityCode | null {
     if (!this.capacity) return null;
     return this.capacity.location === zone || this.capacity.location === region ? this.capacity.code : null;
-  }
-
-  quotaOn(): boolean {
-    return this.quota;
-  }
-
-  /** True once: this create's answer is to be dropped after it was processed. */
-  takeDropCreate(): boolean {
-    const drop = this.dropCreate;
-    this.dropCreate = false;
-    return drop;
   }
 
   isDenied(permission: string): boolean {

@@ -198,7 +198,7 @@ function zonesOffering(region: RegionState, instanceType: string): string[] {
 
 function checkQuota(ctx: ActionContext, launch: Launch): void {
   const { account, region } = ctx;
-  if (account.faults.quotaIsExceeded) {
+  if (account.faults.quotaOn) {
     if (launch.market === 'spot') throw clientError('MaxSpotInstanceCountExceeded', 'Max spot instance count exceeded');
     throw clientError(
       'VcpuLimitExceeded',
