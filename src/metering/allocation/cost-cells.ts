@@ -6,7 +6,17 @@ import type { Dimension } from './dimensions.js';
  * from the values so that shared and idle costs can move between projects, and a caller who may see only some
  * projects gets exactly their cells, whatever the grouping.
  */
-export interface Cell {
+/** What a cell (and a row made of cells) adds up: money, time and ledger lines. */
+export interface CellSums {
+  usageMicros: number;
+  idleMicros: number;
+  sharedMicros: number;
+  ms: number;
+  unpricedMs: number;
+  lines: number;
+}
+
+export interface Cell extends CellSums {
   /** One value per dimension of the report, in its order. */
   values: (string | null)[];
   /** A project, or (idle) / (shared) while the cost belongs to none. */
@@ -15,12 +25,6 @@ export interface Cell {
   visibleTo: string | null;
   /** The time bucket (time-buckets.ts) the cell lies in. */
   bucket: string;
-  usageMicros: number;
-  idleMicros: number;
-  sharedMicros: number;
-  ms: number;
-  unpricedMs: number;
-  lines: number;
 }
 
 const NULL_VALUE = '\u0002';

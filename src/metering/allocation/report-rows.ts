@@ -1,4 +1,4 @@
-import type { Cell } from './cost-cells.js';
+import type { Cell, CellSums } from './cost-cells.js';
 import type { CostReport, CostRow } from './cost-report.js';
 import type { Dimension } from './dimensions.js';
 
@@ -12,7 +12,7 @@ export function hoursOf(ms: number): number {
  * their totals, exact sums of the same integers.
  */
 export function reportRows(cells: readonly Cell[], dims: readonly Dimension[], visible: (c: Cell) => boolean): Pick<CostReport, 'rows' | 'total' | 'unpricedHours'> {
-  const merged = new Map<string, { values: (string | null)[]; sums: Sums }>();
+  const merged = new Map<string, { values: (string | null)[]; sums: CellSums }>();
   const total = emptySums();
   for (const c of cells) {
     if (!visible(c)) continue;
@@ -33,20 +33,12 @@ export function reportRows(cells: readonly Cell[], dims: readonly Dimension[], v
   return { rows, total: { costMicros: figures.costMicros, usageMicros: figures.usageMicros, idleMicros: figures.idleMicros, sharedMicros: figures.sharedMicros, instanceHours: figures.instanceHours, lines: figures.lines }, unpricedHours };
 }
 
-interface Sums {
-  usageMicros: number;
-  idleMicros: number;
-  sharedMicros: number;
-  ms: number;
-  unpricedMs: number;
-  lines: number;
-}
 
-function emptySums(): Sums {
+function emptySums(): CellSums {
   return { usageMicros: 0, idleMicros: 0, sharedMicros: 0, ms: 0, unpricedMs: 0, lines: 0 };
 }
 
-function addSums(into: Sums, c: Sums): void {
+function addSums(into: CellSums, c: CellSums): void {
   into.usageMicros += c.usageMicros;
   into.idleMicros += c.idleMicros;
   into.sharedMicros += c.sharedMicros;
@@ -55,7 +47,7 @@ function addSums(into: Sums, c: Sums): void {
   into.lines += c.lines;
 }
 
-function rowFigures(s: Sums): Omit<CostRow, 'keys'> {
+function rowFigures(s: CellSums): Omit<CostRow, 'keys'> {
   return {
     costMicros: s.usageMicros + s.idleMicros + s.sharedMicros,
     usageMicros: s.usageMicros,
