@@ -9,6 +9,7 @@ import { loadSecretKey } from '../../src/runtime/secrets.js';
 import { eventually, simProvider, startTestPlane, TEST_ADMIN_TOKEN, type TestPlane } from '../support/control-plane.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { commandText, parseUserData, spkiHashWithNodeCrypto } from './cluster/cluster-fixtures.js';
+import { runCli } from '../cli/fixtures-cli.js';
 
 /**
  * A Cluster end to end on simulated providers: node groups become deployments, machines are placed by each
@@ -131,6 +132,13 @@ describe('clusters on simulated providers', () => {
     expect(text).toContain('event: Ready');
     expect(text).toContain('"caCertHash":"sha256:');
     expect(text).not.toContain('sealedSecrets');
+
+    // And as the CLI shows it.
+    const list = await runCli(['get', 'clusters'], { url });
+    expect(list.stdout).toMatch(/kay\s+default\s+1\.35\.3\s+3\/3\s+general 2\/2, edge 1\/1\s+Ready/);
+    const one = await runCli(['get', 'cluster', 'kay', '-o', 'json'], { url });
+    expect(JSON.parse(one.stdout)).toMatchObject({ name: 'kay', status: { phase: 'Ready', deployments: ['kay-cp-init', 'kay-cp', 'kay-general', 'kay-edge'] } });
+    expect(one.stdout).not.toContain('sealedSecrets');
   });
 
   it('the first control-plane machine, lost after init, is replaced by one that joins: never a second kubeadm init', async () => {

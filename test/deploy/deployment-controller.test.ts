@@ -136,6 +136,28 @@ describe.each(DIALECTS)('deployments on %s', (dialect) => {
     expect((await replicas('web')).filter((i) => i.deletedAt === null).some((i) => oldIds.has(i.id))).toBe(false);
   });
 
+  it('OnDelete: a template change replaces nothing running; a replacement gets the new template', async () => {
+    const spec = (image: string) => ({ replicas: 2, template: { image, requirements: { vcpus: 1, memoryGiB: 2 } }, strategy: { type: 'OnDelete' }, placement: { providers: { allow: ['other'] } } });
+    expect((await apply(doc('keeper', spec('ubuntu-24.04')))).statusCode).toBe(201);
+    await settled('keeper', (x) => x.status.readyReplicas === 2);
+    const before = (await replicas('keeper')).map((i) => i.id).sort();
+
+    const r = await apply(doc('keeper', spec('debian-12')));
+    expect(json<{ plan: { summary: Record<string, number> } }>(r).plan.summary).toEqual({ create: 0, replace: 0, delete: 0, keep: 2 });
+    await settled('keeper');
+    expect((await replicas('keeper')).map((i) => i.id).sort()).toEqual(before);
+    expect((await replicas('keeper')).every((i) => i.spec.image === 'ubuntu-24.04')).toBe(true);
+
+    // A person deletes one: its replacement is made from the template as it is now.
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/instances/${before[0]}` })).statusCode).toBe(202);
+    const after = await eventually(async () => {
+      const live = (await replicas('keeper')).filter((i) => i.deletedAt === null && i.status.phase === 'Running');
+      return live.length === 2 && !live.some((i) => i.id === before[0]) ? live : null;
+    }, 30_000, 'a replacement');
+    expect(after.map((i) => i.spec.image).sort()).toEqual(['debian-12', 'ubuntu-24.04']);
+    await t.app.inject({ method: 'DELETE', url: `/v1/deployments/${(await get('keeper')).id}` });
+  });
+
   it('refuses an unsatisfiable document with 422 naming the constraint, and stores nothing', async () => {
     const r = await apply(doc('too-big', { replicas: 2, template: { requirements: { vcpus: 64, memoryGiB: 512 } } }));
     expect(r.statusCode).toBe(422);

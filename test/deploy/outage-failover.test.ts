@@ -21,6 +21,8 @@ describe('failover from a provider whose creates keep failing', () => {
       [
         simProvider('down', { flavors: [{ name: 'small', vcpus: 1, memoryGiB: 2, priceUsdPerHour: '0.001' }], failureRates: { retryable: 1 } }),
         simProvider('up'),
+        // Refuses every create as invalid (a template no provider can run), dearer than the others.
+        simProvider('strict', { flavors: [{ name: 'big', vcpus: 8, memoryGiB: 32, priceUsdPerHour: '0.5' }], failureRates: { invalid: 1 } }),
       ],
       { controller: { pollMs: 50 } },
     );
@@ -56,5 +58,21 @@ describe('failover from a provider whose creates keep failing', () => {
     expect(running.map((i) => i.spec.provider)).toEqual(['up', 'up']);
     expect(d.status.backoff.map((b) => [b.provider, b.flavor, b.reason])).toContainEqual(['down', null, 'Retryable']);
     expect(d.status.recentFailures[0]!.message).toMatch(/failing for \d+ s/);
+  });
+
+  it('three replicas failing as invalid stop the replacements until the template changes, and say so', async () => {
+    const doc = { kind: 'Deployment', metadata: { name: 'hopeless' }, spec: { replicas: 2, template: { flavor: 'big' } } };
+    expect((await t.app.inject({ method: 'PUT', url: '/v1/projects/default/deployments/hopeless', payload: doc })).statusCode).toBe(201);
+    const d = await eventually(async () => {
+      const now = json<Deployment>(await t.app.inject({ method: 'GET', url: '/v1/projects/default/deployments/hopeless' }));
+      return now.status.conditions.some((c) => c.type === 'Progressing' && c.reason === 'TemplateFailing') ? now : null;
+    }, 30_000, 'the deployment to give up on its template');
+    expect(d.status.phase).toBe('Degraded');
+    expect(d.status.recentFailures.filter((f) => f.reason === 'Invalid').length).toBeGreaterThanOrEqual(3);
+    // No new replica is made meanwhile.
+    const made = async () => json<{ items: Instance[] }>(await t.app.inject({ method: 'GET', url: `/v1/instances?selector=${encodeURIComponent('tessera.io/deployment=hopeless')}` })).items;
+    const seen = new Set((await made()).map((i) => i.id));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await made()).filter((i) => !seen.has(i.id))).toEqual([]);
   });
 });
