@@ -158,6 +158,15 @@ describe.each(DIALECTS)('deployments on %s', (dialect) => {
     await t.app.inject({ method: 'DELETE', url: `/v1/deployments/${(await get('keeper')).id}` });
   });
 
+  it('a change naming a stale resourceVersion is refused with 409 and changes nothing', async () => {
+    const d = await get('web');
+    const stale = d.resourceVersion - 1;
+    const r = await t.app.inject({ method: 'PUT', url: `/v1/projects/default/deployments/web?resourceVersion=${stale}`, payload: doc('web', { ...d.spec, replicas: 9 }) });
+    expect(r.statusCode).toBe(409);
+    expect(json<{ error: { message: string } }>(r).error.message).toMatch(/has changed since you read it/);
+    expect((await get('web')).spec.replicas).toBe(d.spec.replicas);
+  });
+
   it('refuses an unsatisfiable document with 422 naming the constraint, and stores nothing', async () => {
     const r = await apply(doc('too-big', { replicas: 2, template: { requirements: { vcpus: 64, memoryGiB: 512 } } }));
     expect(r.statusCode).toBe(422);
