@@ -1,11 +1,12 @@
 import { tmpdir } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isThrottle, ProviderError, type CreateRequest, type Driver, type DriverContext, type ErrorClass, type ListPrice, type ObservedInstance } from '../../src/providers/driver.js';
+import { isThrottle, type CreateRequest, type Driver, type DriverContext, type ErrorClass, type ListPrice, type ObservedInstance } from '../../src/providers/driver.js';
 import type { AwsConfigInput } from '../../src/providers/aws/config.js';
 import { createAwsDriver } from '../../src/providers/aws/driver.js';
 import { Ec2Double, EXAMPLE_ACCESS_KEY, type Ec2DoubleOptions } from '../doubles/ec2/server.js';
 import { startStsDouble, type StsDouble } from '../doubles/sts/server.js';
 import { freePort } from '../support/server-process.js';
+import { providerErrorOf } from '../support/provider-errors.js';
 
 /**
  * What the aws driver does beyond the conformance suite, each test against a fresh EC2 wire double (and the STS
@@ -66,14 +67,6 @@ function request(name: string, overrides: Partial<CreateRequest> = {}): CreateRe
   };
 }
 
-async function rejection(p: Promise<unknown>): Promise<ProviderError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  if (!(e instanceof ProviderError)) throw new Error(`expected a ProviderError, got ${e === undefined ? 'success' : String(e)}`);
-  return e;
-}
 
 describe('idempotent create (RunInstances ClientToken)', () => {
   it('a create whose answer is lost is re-sent by the SDK with the same ClientToken: ONE instance, and the driver returns it', async () => {
@@ -99,7 +92,7 @@ describe('idempotent create (RunInstances ClientToken)', () => {
     const driver = await open(ec2.url, { maxAttempts: 1 });
     ec2.faults.dropNextCreateResponse();
 
-    const failed = await rejection(driver.create(request('gave-up'), 'tsr-i-gaveup-0'));
+    const failed = await providerErrorOf(driver.create(request('gave-up'), 'tsr-i-gaveup-0'));
     expect(failed.errorClass).toBe('Retryable');
     expect(ec2.instances()).toHaveLength(1);
 
@@ -115,7 +108,7 @@ describe('idempotent create (RunInstances ClientToken)', () => {
     const ec2 = await ec2Double();
     const driver = await open(ec2.url);
     await driver.create(request('mismatch'), 'tsr-i-mismatch-0');
-    const e = await rejection(driver.create(request('mismatch', { flavor: 'm6i.xlarge' }), 'tsr-i-mismatch-0'));
+    const e = await providerErrorOf(driver.create(request('mismatch', { flavor: 'm6i.xlarge' }), 'tsr-i-mismatch-0'));
     expect(e.errorClass).toBe('Invalid');
     expect(e.providerCode).toBe('IdempotentParameterMismatch');
     expect(ec2.instances()).toHaveLength(1);
@@ -189,7 +182,7 @@ describe('what a launch sends', () => {
     expect(Object.keys(ec2.calls.filter((c) => c.action === 'RunInstances')[1]!.params).some((k) => k.startsWith('InstanceMarketOptions'))).toBe(false);
 
     await waitFor(driver, created, 'running');
-    const e = await rejection(driver.power({ region: 'us-east-1', externalId: created.externalId }, 'off'));
+    const e = await providerErrorOf(driver.power({ region: 'us-east-1', externalId: created.externalId }, 'off'));
     expect(e.errorClass).toBe('Invalid');
     expect(e.providerCode).toBe('UnsupportedOperation');
     expect(e.message).toMatch(/one-time/);
@@ -205,7 +198,7 @@ describe('what a launch sends', () => {
       [{ userData: 'x'.repeat(16 * 1024 + 1) }, /at most 16384/],
     ];
     for (const [overrides, message] of cases) {
-      const e = await rejection(driver.create(request('refused', overrides), 'tsr-i-refused-0'));
+      const e = await providerErrorOf(driver.create(request('refused', overrides), 'tsr-i-refused-0'));
       expect(e.errorClass).toBe('Invalid');
       expect(e.message).toMatch(message);
     }
@@ -223,7 +216,7 @@ describe('observe, power, delete', () => {
     await driver.delete(ghost);
     // TerminateInstances on an unknown id: EC2's InvalidInstanceID.NotFound, swallowed.
     expect(ec2.calls.find((c) => c.action === 'TerminateInstances')?.error?.code).toBe('InvalidInstanceID.NotFound');
-    const e = await rejection(driver.power(ghost, 'on'));
+    const e = await providerErrorOf(driver.power(ghost, 'on'));
     expect(e.errorClass).toBe('NotFound');
     expect(e.providerCode).toBe('InvalidInstanceID.NotFound');
   });
@@ -232,7 +225,7 @@ describe('observe, power, delete', () => {
     const ec2 = await ec2Double({ transitionMs: 5_000 });
     const driver = await open(ec2.url);
     const created = await driver.create(request('early'), 'tsr-i-early-0');
-    const e = await rejection(driver.power({ region: 'us-east-1', externalId: created.externalId }, 'off'));
+    const e = await providerErrorOf(driver.power({ region: 'us-east-1', externalId: created.externalId }, 'off'));
     expect(e.errorClass).toBe('Retryable');
     expect(e.providerCode).toBe('IncorrectInstanceState');
   });
@@ -286,7 +279,7 @@ describe('throttling and server errors', () => {
     const ec2 = await ec2Double();
     const driver = await open(ec2.url, { maxAttempts: 2 });
     ec2.faults.throttleNext(2);
-    const e = await rejection(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
+    const e = await providerErrorOf(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
     expect(e.errorClass).toBe('Retryable');
     expect(e.providerCode).toBe('RequestLimitExceeded');
     expect(isThrottle(e)).toBe(true);
@@ -299,7 +292,7 @@ describe('throttling and server errors', () => {
     const driver = await open(ec2.url, { maxAttempts: 1 });
     ec2.faults.throttleRetryAfterSeconds = 7;
     ec2.faults.throttleNext(1);
-    const e = await rejection(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
+    const e = await providerErrorOf(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
     expect(e.retryAfterSeconds).toBe(7);
   });
 
@@ -309,7 +302,7 @@ describe('throttling and server errors', () => {
     ec2.faults.serverErrorNext(1);
     expect(await driver.observe({ region: 'us-east-1', token: 'tsr-x-0' })).toBeNull();
     ec2.faults.serverErrorNext(2);
-    const e = await rejection(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
+    const e = await providerErrorOf(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
     expect(e).toMatchObject({ errorClass: 'Retryable', providerCode: 'InternalError' });
     expect(isThrottle(e)).toBe(false);
   });
@@ -341,7 +334,7 @@ describe('error classification over the wire', () => {
     const ec2 = await ec2Double();
     const driver = await open(ec2.url, { maxAttempts: 1 });
     ec2.faults.failNext({ code, httpStatus, message: `injected ${code}` });
-    const e = await rejection(driver.create(request('classified'), 'tsr-i-classified-0'));
+    const e = await providerErrorOf(driver.create(request('classified'), 'tsr-i-classified-0'));
     expect(e.errorClass).toBe(cls);
     expect(e.providerCode).toBe(code);
     expect(e.message).toContain(`injected ${code}`);
@@ -358,18 +351,18 @@ describe('error classification over the wire', () => {
       [{ flavor: 'm7g.large', image: 'ubuntu-24.04-arm', zone: 'us-east-1c' }, 'Unsupported', 'Capacity'],
     ];
     for (const [overrides, code, cls] of cases) {
-      const e = await rejection(driver.create(request('provoked', overrides), `tsr-i-provoked-${code}`));
+      const e = await providerErrorOf(driver.create(request('provoked', overrides), `tsr-i-provoked-${code}`));
       expect([e.providerCode, e.errorClass]).toEqual([code, cls]);
     }
     ec2.faults.capacityIn('us-east-1');
-    expect(await rejection(driver.create(request('full'), 'tsr-i-full-0'))).toMatchObject({ errorClass: 'Capacity', providerCode: 'InsufficientInstanceCapacity' });
+    expect(await providerErrorOf(driver.create(request('full'), 'tsr-i-full-0'))).toMatchObject({ errorClass: 'Capacity', providerCode: 'InsufficientInstanceCapacity' });
     ec2.faults.capacityIn(null);
     ec2.faults.quotaExceeded(true);
-    expect(await rejection(driver.create(request('over'), 'tsr-i-over-0'))).toMatchObject({ errorClass: 'Quota', providerCode: 'VcpuLimitExceeded' });
-    expect(await rejection(driver.create(request('over-spot', { market: 'spot' }), 'tsr-i-overspot-0'))).toMatchObject({ errorClass: 'Quota', providerCode: 'MaxSpotInstanceCountExceeded' });
+    expect(await providerErrorOf(driver.create(request('over'), 'tsr-i-over-0'))).toMatchObject({ errorClass: 'Quota', providerCode: 'VcpuLimitExceeded' });
+    expect(await providerErrorOf(driver.create(request('over-spot', { market: 'spot' }), 'tsr-i-overspot-0'))).toMatchObject({ errorClass: 'Quota', providerCode: 'MaxSpotInstanceCountExceeded' });
     ec2.faults.quotaExceeded(false);
     await driver.create(request('one'), 'tsr-i-one-0');
-    expect(await rejection(driver.create(request('two'), 'tsr-i-two-0'))).toMatchObject({ errorClass: 'Quota', providerCode: 'InstanceLimitExceeded' });
+    expect(await providerErrorOf(driver.create(request('two'), 'tsr-i-two-0'))).toMatchObject({ errorClass: 'Quota', providerCode: 'InstanceLimitExceeded' });
   });
 
   it('a zone without capacity is avoided when the request names none, and named in the message when it does', async () => {
@@ -377,7 +370,7 @@ describe('error classification over the wire', () => {
     const driver = await open(ec2.url);
     ec2.faults.capacityIn('us-east-1a');
     expect((await driver.create(request('elsewhere'), 'tsr-i-elsewhere-0')).zone).not.toBe('us-east-1a');
-    const e = await rejection(driver.create(request('pinned', { zone: 'us-east-1a' }), 'tsr-i-pinned-0'));
+    const e = await providerErrorOf(driver.create(request('pinned', { zone: 'us-east-1a' }), 'tsr-i-pinned-0'));
     expect(e.errorClass).toBe('Capacity');
     expect(e.message).toMatch(/\(us-east-1a\).*choosing us-east-1b, us-east-1c.*try another zone/);
   });
@@ -385,7 +378,7 @@ describe('error classification over the wire', () => {
   it('credentials EC2 does not know: AuthFailure names the key and where to fix it', async () => {
     const ec2 = await ec2Double();
     const driver = await open(ec2.url, {}, { credentials: { accessKeyId: 'AKIAUNKNOWNKEY000000', secretAccessKey: 'secret' } });
-    const e = await rejection(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
+    const e = await providerErrorOf(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
     expect(e).toMatchObject({ errorClass: 'Invalid', providerCode: 'AuthFailure' });
     expect(e.message).toContain("the access key AKIAUNKNOWNKEY000000 stored for provider 'aws-test'");
     expect(ec2.callCount()).toBe(1); // not retried
@@ -394,7 +387,7 @@ describe('error classification over the wire', () => {
   it('a wrong secret: SignatureDoesNotMatch says the pair does not match', async () => {
     const ec2 = await ec2Double();
     const driver = await open(ec2.url, {}, { credentials: { accessKeyId: EXAMPLE_ACCESS_KEY.accessKeyId, secretAccessKey: 'not-the-secret' } });
-    const e = await rejection(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
+    const e = await providerErrorOf(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
     expect(e).toMatchObject({ errorClass: 'Invalid', providerCode: 'SignatureDoesNotMatch' });
     expect(e.message).toMatch(/secret access key does not belong to the access key id/);
   });
@@ -404,14 +397,14 @@ describe('error classification over the wire', () => {
     ec2.addAccessKey({ accessKeyId: 'AKIAREADONLY00000000', secretAccessKey: 'read-only-secret', deniedActions: ['RunInstances'] });
     const driver = await open(ec2.url, {}, { credentials: { accessKeyId: 'AKIAREADONLY00000000', secretAccessKey: 'read-only-secret' } });
     expect(await driver.observe({ region: 'us-east-1', token: 'tsr-x-0' })).toBeNull();
-    const e = await rejection(driver.create(request('denied'), 'tsr-i-denied-0'));
+    const e = await providerErrorOf(driver.create(request('denied'), 'tsr-i-denied-0'));
     expect(e).toMatchObject({ errorClass: 'Invalid', providerCode: 'UnauthorizedOperation' });
     expect(e.message).toMatch(/must allow ec2:RunInstances and ec2:CreateTags/);
   });
 
   it('an endpoint that refuses connections is Retryable after the SDK’s attempts', async () => {
     const driver = await open(`http://127.0.0.1:${await freePort()}`, { maxAttempts: 2 });
-    const e = await rejection(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
+    const e = await providerErrorOf(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
     expect(e).toMatchObject({ errorClass: 'Retryable', providerCode: 'ECONNREFUSED' });
   });
 });
@@ -455,7 +448,7 @@ describe('credentials: role assumption through STS', () => {
     const { ec2 } = await withSts();
     const other = `arn:aws:iam::${ACCOUNT}:role/not-for-tessera`;
     const driver = await open(ec2.url, { assumeRole: { roleArn: other }, stsEndpoint: sts.url });
-    const e = await rejection(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
+    const e = await providerErrorOf(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
     expect(e).toMatchObject({ errorClass: 'Invalid', providerCode: 'AccessDenied' });
     expect(e.message).toContain(other);
     expect(e.message).toMatch(/trust policy.*sts:AssumeRole/);
@@ -466,7 +459,7 @@ describe('credentials: role assumption through STS', () => {
     const { ec2 } = await withSts();
     const driver = await open(ec2.url, { assumeRole: { roleArn: ROLE_ARN }, stsEndpoint: sts.url, maxAttempts: 1 });
     sts.setFault({ throttleNext: 1 });
-    const e = await rejection(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
+    const e = await providerErrorOf(driver.observe({ region: 'us-east-1', token: 'tsr-x-0' }));
     expect(e).toMatchObject({ errorClass: 'Retryable', providerCode: 'Throttling' });
     // The failure is not kept: the next call assumes the role again and succeeds.
     expect(await driver.observe({ region: 'us-east-1', token: 'tsr-x-0' })).toBeNull();
@@ -541,10 +534,10 @@ describe('offers, regions, images', () => {
       { provider: 'aws-test', name: 'us-east-1', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], location: null },
       { provider: 'aws-test', name: 'eu-west-1', zones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'], location: null },
     ]);
-    const optIn = await rejection((await open(ec2.url, { regions: [{ name: 'us-east-1' }, { name: 'af-south-1' }], images: [] })).regions());
+    const optIn = await providerErrorOf((await open(ec2.url, { regions: [{ name: 'us-east-1' }, { name: 'af-south-1' }], images: [] })).regions());
     expect(optIn).toMatchObject({ errorClass: 'Invalid', providerCode: 'OptInRequired' });
     expect(optIn.message).toMatch(/af-south-1.*not enabled.*opt-in status not-opted-in/);
-    const nowhere = await rejection((await open(ec2.url, { regions: [{ name: 'us-east-1' }, { name: 'xx-nowhere-1' }], images: [] })).regions());
+    const nowhere = await providerErrorOf((await open(ec2.url, { regions: [{ name: 'us-east-1' }, { name: 'xx-nowhere-1' }], images: [] })).regions());
     expect(nowhere.message).toMatch(/xx-nowhere-1.*does not exist/);
   });
 

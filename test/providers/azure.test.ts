@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors.js';
 import { createAzureDriver } from '../../src/providers/azure/driver.js';
 import { TESSERA_AZURE_ROLE } from '../../src/providers/azure/role.js';
-import { isThrottle, ProviderError, type CreateRequest, type Driver, type DriverContext, type ErrorClass, type ObservedInstance } from '../../src/providers/driver.js';
+import { isThrottle, type CreateRequest, type Driver, type DriverContext, type ErrorClass, type ObservedInstance } from '../../src/providers/driver.js';
 import {
   CLIENT_ID,
   CLIENT_SECRET,
@@ -18,6 +18,7 @@ import {
 } from '../doubles/azure-arm/fixtures.js';
 import type { AzureArmDouble } from '../doubles/azure-arm/server.js';
 import type { AzureConfigInput } from '../../src/providers/azure/config.js';
+import { expectClass } from '../support/provider-errors.js';
 
 /**
  * The azure driver against the ARM double, over the wire: sign-in at the double's Entra ID endpoint, the
@@ -52,17 +53,6 @@ function open(extra: Partial<AzureConfigInput> = {}, context: DriverContext = ct
   return createAzureDriver(`azure-test-${seq}`, driverConfig(arm, extra), context);
 }
 
-async function expectClass(p: Promise<unknown>, cls: ErrorClass, code?: string): Promise<ProviderError> {
-  const e = await p.then(
-    () => {
-      throw new Error(`expected a ProviderError(${cls}), but the call succeeded`);
-    },
-    (err: unknown) => err,
-  );
-  if (!(e instanceof ProviderError)) throw new Error(`expected a ProviderError(${cls}), got ${String(e)}`);
-  expect({ cls: e.errorClass, code: e.providerCode, message: e.message }).toMatchObject({ cls, ...(code ? { code } : {}) });
-  return e;
-}
 
 /** The VM PUT bodies the double received for a VM name. */
 function vmPuts(name: string): Record<string, unknown>[] {

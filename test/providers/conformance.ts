@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceKind } from '../../src/core/offer.js';
-import { ProviderError, type CreateRequest, type Driver, type ErrorClass, type ObservedInstance, type ObservedState } from '../../src/providers/driver.js';
+import { type CreateRequest, type Driver, type ObservedInstance, type ObservedState } from '../../src/providers/driver.js';
+import { expectClass } from '../support/provider-errors.js';
 
 /**
  * The driver conformance suite: the same cases against every driver (sim, docker, libvirt, baremetal, the public
@@ -151,10 +152,3 @@ export function driverConformance(target: ConformanceTarget): void {
   });
 }
 
-async function expectClass(p: Promise<unknown>, cls: ErrorClass): Promise<void> {
-  await expect(p).rejects.toSatisfy((e: unknown) => {
-    if (!(e instanceof ProviderError)) throw new Error(`expected a ProviderError(${cls}), got ${String(e)}`);
-    if (e.errorClass !== cls) throw new Error(`expected ${cls}, got ${e.errorClass}: ${e.message}`);
-    return true;
-  });
-}

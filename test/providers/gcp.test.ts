@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors.js';
-import { isThrottle, ProviderError, TESSERA_ID_LABEL, TESSERA_TOKEN_LABEL, type CreateRequest, type Driver, type DriverContext, type ErrorClass, type ListPrice, type ObservedInstance } from '../../src/providers/driver.js';
+import { isThrottle, ProviderError, TESSERA_ID_LABEL, TESSERA_TOKEN_LABEL, type CreateRequest, type Driver, type DriverContext, type ListPrice, type ObservedInstance } from '../../src/providers/driver.js';
 import type { GcpConfigInput } from '../../src/providers/gcp/config.js';
 import { createGcpDriver } from '../../src/providers/gcp/driver.js';
 import { encodeLabels, labelKeyFor, labelValueFor } from '../../src/providers/gcp/labels.js';
@@ -13,6 +13,7 @@ import { requestIdFor } from '../../src/providers/gcp/request-id.js';
 import { startGceDouble, type GceDouble, type RecordedGceCall } from '../doubles/gce/server.js';
 import { makeServiceAccountKey } from '../doubles/gce/service-account-key.js';
 import { conformanceRequest } from './conformance.js';
+import { expectClass } from '../support/provider-errors.js';
 
 /**
  * The gcp driver against the GCE wire double, for what the conformance suite does not pin down: requestId
@@ -89,18 +90,6 @@ async function settle(d: Driver, ref: { region: string; externalId: string }, st
   }
 }
 
-async function expectClass(p: Promise<unknown>, cls: ErrorClass, code?: string): Promise<ProviderError> {
-  const e = await p.then(
-    () => {
-      throw new Error(`expected a ProviderError(${cls}), but the call succeeded`);
-    },
-    (err: unknown) => err,
-  );
-  if (!(e instanceof ProviderError)) throw new Error(`expected a ProviderError(${cls}), got ${String(e)}`);
-  expect(e.errorClass, e.message).toBe(cls);
-  if (code !== undefined) expect(e.providerCode).toBe(code);
-  return e;
-}
 
 beforeAll(async () => {
   double = await startGceDouble({ serviceAccounts: [key.publicKey], retryAfterSeconds: 2 });

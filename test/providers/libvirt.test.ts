@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DOMParser } from '@xmldom/xmldom';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/core/errors.js';
-import { ProviderError, type CreateRequest, type ErrorClass, type ObservedInstance } from '../../src/providers/driver.js';
+import type { CreateRequest, ObservedInstance } from '../../src/providers/driver.js';
 import { roomOn, whyNoRoom } from '../../src/providers/libvirt/capacity.js';
 import { buildSeedIso } from '../../src/providers/libvirt/cloud-init-seed.js';
 import { parseLibvirtConfig, type LibvirtConfigInput } from '../../src/providers/libvirt/config.js';
@@ -18,6 +18,7 @@ import { ensurePool } from '../../src/providers/libvirt/storage-pool.js';
 import { TESSERA_LIBVIRT_NS } from '../../src/providers/libvirt/tessera-metadata.js';
 import { Virsh } from '../../src/providers/libvirt/virsh.js';
 import { createLibvirtTestHost, exec, virsh, type LibvirtTestHost } from '../support/libvirtd.js';
+import { expectClass } from '../support/provider-errors.js';
 
 /**
  * The libvirt driver beyond the conformance suite: the domain XML and NoCloud seed it makes, how it reads virsh
@@ -28,18 +29,6 @@ import { createLibvirtTestHost, exec, virsh, type LibvirtTestHost } from '../sup
 const TEST_URI = 'test:///default';
 const testHost = (name = 'test-host', uri = TEST_URI) => new Virsh('unit', { name, uri }, { timeoutMs: 30_000 });
 
-async function expectClass(p: Promise<unknown>, cls: ErrorClass, message?: RegExp): Promise<ProviderError> {
-  let caught: unknown;
-  try {
-    await p;
-  } catch (e) {
-    caught = e;
-  }
-  if (!(caught instanceof ProviderError)) throw new Error(`expected a ProviderError(${cls}), got ${String(caught)}`);
-  expect(caught.errorClass, caught.message).toBe(cls);
-  if (message) expect(caught.message).toMatch(message);
-  return caught;
-}
 
 const HOSTILE = `web <1> & "quoted" 'single'`;
 
