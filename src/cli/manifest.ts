@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { parseAllDocuments } from 'yaml';
 import { UsageError } from './errors.js';
+import { readTextFile } from './read-text-file.js';
 
 /** The kinds `tessera plan|apply|delete -f` understand, with where each is applied. */
 export const MANIFEST_KINDS = ['Deployment', 'Cluster'] as const;
@@ -21,12 +21,7 @@ export interface ManifestDocument {
  * and `metadata.name`; everything else is checked by the API, which answers with the field that is wrong.
  */
 export async function readManifest(path: string): Promise<ManifestDocument[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
+  const text = await readTextFile(path, 'the file');
   const out: ManifestDocument[] = [];
   const docs = parseAllDocuments(text);
   for (const [index, doc] of docs.entries()) {

@@ -133,6 +133,9 @@ describe('tessera plan, apply, get and delete -f', () => {
   });
 
   it('bad documents: a clear error naming the document or the field, and nothing applied', async () => {
+    const missing = await runCli(['plan', '-f', join(dir, 'none.yaml')], { url });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read the file .*none\.yaml: ENOENT/);
     const kind = await runCli(['apply', '-f', file('bad-kind.yaml', 'kind: Pod\nmetadata: {name: x}\n')], { url });
     expect(kind.code).toBe(2);
     expect(kind.stderr).toContain('bad-kind.yaml#1 has kind "Pod": use one of Deployment, Cluster');

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { MachineInspection, MachineView } from '../../providers/baremetal/machine-view.js';
 import type { Page } from '../api-types.js';
@@ -8,6 +7,7 @@ import { age } from '../format.js';
 import type { CliIo } from '../io.js';
 import type { DetailView, TableView } from '../output.js';
 import { nonNegativeInteger, positiveInteger, positiveNumber } from '../parsers.js';
+import { readTextFile } from '../read-text-file.js';
 
 /** Where the BMC password comes from when no --password-file is given (never from argv, which `ps` shows). */
 const PASSWORD_ENV = 'TESSERA_BMC_PASSWORD';
@@ -71,7 +71,7 @@ export function registerBaremetalCommands(program: Command, io: CliIo): void {
           username: flags.username,
           password,
           ...(flags.systemId !== undefined && { systemId: flags.systemId }),
-          ...(flags.caFile !== undefined && { caPem: await readText(flags.caFile, 'the BMC certificate') }),
+          ...(flags.caFile !== undefined && { caPem: await readTextFile(flags.caFile, 'the BMC certificate') }),
         },
       };
       const enrolled = await ctx.client.post<MachineView>(`/v1/baremetal/${encodeURIComponent(flags.provider)}/machines`, body);
@@ -137,7 +137,7 @@ function bmcUrl(value: string): { protocol: 'ipmi' | 'redfish'; endpoint: string
 
 async function bmcPassword(file: string | undefined, io: CliIo): Promise<string> {
   if (file !== undefined) {
-    const password = (await readText(file, 'the BMC password')).split(/\r?\n/)[0] ?? '';
+    const password = (await readTextFile(file, 'the BMC password file')).split(/\r?\n/)[0] ?? '';
     if (password === '') throw new UsageError(`${file} is empty: put the BMC password on its first line`);
     return password;
   }
@@ -146,13 +146,6 @@ async function bmcPassword(file: string | undefined, io: CliIo): Promise<string>
   throw new UsageError(`give the BMC password with --password-file FILE or $${PASSWORD_ENV} (not on the command line, where ps would show it)`);
 }
 
-async function readText(file: string, what: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${what} from ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-}
 
 function machineTable(machines: MachineView[]): TableView {
   return {

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { CatalogPrice } from '../../metering/catalog/catalog-price.js';
@@ -9,6 +8,7 @@ import { usdPerHour } from '../format.js';
 import type { CliIo } from '../io.js';
 import type { TableView } from '../output.js';
 import { positiveInteger, positiveNumber } from '../parsers.js';
+import { readTextFile } from '../read-text-file.js';
 
 interface ListFlags {
   provider?: string;
@@ -128,17 +128,10 @@ export function registerCatalogCommands(program: Command, io: CliIo): void {
 
 /** The file is read here and sent in the body: the server may not see the client's disk. */
 async function priceListBody(file: string, flags: ImportFlags): Promise<Record<string, string | undefined>> {
-  const read = async (path: string) => {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (e) {
-      throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  };
   return {
-    content: await read(file),
+    content: await readTextFile(file, 'the price list'),
     source: basename(file),
-    machineTypes: flags.machineTypes ? await read(flags.machineTypes) : undefined,
+    machineTypes: flags.machineTypes ? await readTextFile(flags.machineTypes, 'the machine types file') : undefined,
     effective: flags.effective,
   };
 }

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { DriftPolicy, Phase } from '../../core/instance.js';
 import type { Instance, Page } from '../api-types.js';
@@ -17,6 +16,7 @@ import {
 } from '../parsers.js';
 import { simulatedProvidersToLabel } from '../simulated-providers.js';
 import { waitForInstance, type InstanceGoal } from '../wait.js';
+import { readTextFile } from '../read-text-file.js';
 
 /** Long enough for a cloud VM to boot; a bare-metal install may need a larger `--timeout`. */
 const DEFAULT_WAIT_SECONDS = 600;
@@ -186,19 +186,12 @@ async function createRequest(name: string, flags: CreateFlags): Promise<Record<s
     requirements: wantsRequirements ? { vcpus: flags.vcpus, memoryGiB: flags.memory, gpus: flags.gpus } : undefined,
     image: flags.image,
     market: flags.spot ? 'spot' : undefined,
-    userData: flags.userDataFile === undefined ? undefined : await readUserData(flags.userDataFile),
+    userData: flags.userDataFile === undefined ? undefined : await readTextFile(flags.userDataFile, '--user-data-file'),
     powerState: flags.stopped ? 'off' : undefined,
     driftPolicy: flags.driftPolicy,
   };
 }
 
-async function readUserData(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read --user-data-file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-}
 
 async function listInstances(ctx: CommandContext, query: Record<string, string | number | undefined>, all: boolean) {
   const instances: Instance[] = [];

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
@@ -7,6 +6,7 @@ import { commandContext } from '../context.js';
 import { age, providerLabel } from '../format.js';
 import type { CliIo } from '../io.js';
 import type { TableView } from '../output.js';
+import { readTextFile } from '../read-text-file.js';
 
 export function registerProviderCommands(program: Command, io: CliIo): void {
   const provider = program.command('provider').description('the clouds and private infrastructure Tessera drives');
@@ -38,12 +38,7 @@ export function registerProviderCommands(program: Command, io: CliIo): void {
 
 /** Reads the file here, not on the server: the secret travels only in the request body. */
 async function readCredentialsFile(file: string): Promise<Record<string, string>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  const text = await readTextFile(file, 'the credentials file');
   let parsed: unknown;
   try {
     parsed = parseYaml(text); // YAML is a superset of JSON

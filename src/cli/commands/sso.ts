@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { SsoConfig } from '../../identity/sso-config.js';
 import { commandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { positiveInteger } from '../parsers.js';
+import { readTextFile } from '../read-text-file.js';
 
 type Rule = { group: string; project: string; role: string } | { group: string; orgAdmin: true };
 
@@ -29,7 +29,7 @@ export function registerSsoCommands(program: Command, io: CliIo): void {
       ) => {
         const ctx = commandContext(command, io);
         const isUrl = /^https?:\/\//.test(flags.metadata);
-        const metadata = isUrl ? { metadataUrl: flags.metadata } : { metadataXml: await readMetadataFile(flags.metadata) };
+        const metadata = isUrl ? { metadataUrl: flags.metadata } : { metadataXml: await readTextFile(flags.metadata, 'the metadata file') };
         const cfg = await ctx.client.put<SsoConfig>('/v1/sso', {
           ...metadata,
           entityId: flags.entityId,
@@ -77,13 +77,6 @@ function describe(cfg: SsoConfig): string {
   ].join('\n');
 }
 
-async function readMetadataFile(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read the metadata file ${path}: ${(e as Error).message}`);
-  }
-}
 
 function collectRule(value: string, previous: Rule[]): Rule[] {
   const m = /^(.+)=([a-z0-9-]+):(viewer|operator|admin)$/.exec(value);
